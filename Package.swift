@@ -1,0 +1,64 @@
+// swift-tools-version: 6.0
+// Ordeal: chaos testing and benchmarking for crash-recovery software.
+import PackageDescription
+
+let package = Package(
+    name: "Ordeal",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "RecoveryCore", targets: ["RecoveryCore"]),
+        .library(name: "WorkerKit", targets: ["WorkerKit"]),
+        .executable(name: "ordeal", targets: ["ordeal"]),
+        .executable(name: "ordeal-worker", targets: ["ordeal-worker"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // System SQLite (libsqlite3-dev), wrapped by RecoveryCore's SQLite layer.
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        // Shared by the CLI and the libraries: canonical JSON, hashing, exit codes.
+        .target(
+            name: "OrdealSupport",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The recovery core: checkpoints with evidence, leases with fencing, the sweep,
+        // the idempotency store and the task runner, over a storage interface.
+        .target(
+            name: "RecoveryCore",
+            dependencies: [
+                "CSQLite", "OrdealSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // HDR histograms and latency summaries.
+        .target(
+            name: "Metrics",
+            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]),
+        // The worker library: roles a child process plays, speaking JSON lines.
+        .target(name: "WorkerKit", dependencies: ["RecoveryCore", "OrdealSupport"]),
+        // Benchmarks of the core on a backend.
+        .target(name: "Bench", dependencies: ["RecoveryCore", "Metrics", "OrdealSupport"]),
+        .executableTarget(
+            name: "ordeal",
+            dependencies: [
+                "RecoveryCore", "Bench", "OrdealSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "ordeal-worker", dependencies: ["WorkerKit"]),
+        .testTarget(name: "RecoveryCoreTests", dependencies: ["RecoveryCore", "OrdealSupport"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["RecoveryCore", "OrdealSupport", "Metrics", "ordeal", "ordeal-worker"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,39 @@
+import CSQLite
+
+/// An error from SQLite, with its result code and message, the statement and the database path.
+public struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    /// The extended result code (`SQLITE_BUSY`, `SQLITE_FULL`, `SQLITE_IOERR_FSYNC`, ...).
+    public let code: Int32
+    public let message: String
+    public let path: String
+    public let sql: String?
+
+    /// The primary result code (the low byte of `code`).
+    public var primaryCode: Int32 { code & 0xFF }
+
+    public var isBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
+    public var isFull: Bool { primaryCode == SQLITE_FULL }
+    public var isIOError: Bool { primaryCode == SQLITE_IOERR }
+
+    public var codeName: String { String(cString: sqlite3_errstr(code)) }
+
+    public var description: String {
+        var text = "SQLite error \(code) (\(codeName)) on \(path): \(message)"
+        if let sql { text += " [in: \(sql.prefix(120))]" }
+        text += ". " + Self.hint(primaryCode)
+        return text
+    }
+
+    static func hint(_ primary: Int32) -> String {
+        switch primary {
+        case SQLITE_BUSY, SQLITE_LOCKED:
+            return "Another process held the write lock past the busy timeout; raise busyTimeoutMillis or shorten write transactions."
+        case SQLITE_FULL: return "The disk is full; free space, then retry."
+        case SQLITE_IOERR: return "The operating system reported an I/O error; check the disk and the kernel log."
+        case SQLITE_CANTOPEN: return "Check that the directory exists and is writable."
+        case SQLITE_READONLY: return "The database or its directory is read-only; fix the permissions."
+        case SQLITE_CORRUPT, SQLITE_NOTADB: return "The file is damaged or is not a SQLite database; restore it from a backup."
+        default: return "See https://sqlite.org/rescode.html for this code."
+        }
+    }
+}

@@ -1,0 +1,242 @@
+/// Rows as the storage interface passes them: plain values, already encoded.
+/// Parsing, hashing and evidence checking happen in the core, not in a backend.
+
+/// A checkpoint about to be stored. The backend assigns `id` and `sequence`.
+public struct NewCheckpoint: Sendable, Hashable {
+    public var taskID: String
+    public var type: CheckpointType
+    public var workItemID: String?
+    /// Canonical JSON of the snapshot.
+    public var snapshot: String
+    public var snapshotSHA256: String
+    /// Canonical JSON of the evidence pack.
+    public var evidence: String
+    public var verified: Bool
+    /// Canonical JSON of the verification report, when the pack was checked.
+    public var verification: String?
+    public var createdAtMillis: Int64
+
+    public init(
+        taskID: String, type: CheckpointType, workItemID: String?, snapshot: String, snapshotSHA256: String,
+        evidence: String, verified: Bool, verification: String?, createdAtMillis: Int64
+    ) {
+        self.taskID = taskID
+        self.type = type
+        self.workItemID = workItemID
+        self.snapshot = snapshot
+        self.snapshotSHA256 = snapshotSHA256
+        self.evidence = evidence
+        self.verified = verified
+        self.verification = verification
+        self.createdAtMillis = createdAtMillis
+    }
+}
+
+/// A stored checkpoint, as the backend returns it.
+public struct CheckpointRow: Sendable, Hashable {
+    public var id: Int64
+    public var sequence: Int64
+    public var taskID: String
+    /// The stored type name; the core rejects names it does not know.
+    public var type: String
+    public var workItemID: String?
+    public var snapshot: String
+    public var snapshotSHA256: String
+    public var evidence: String
+    public var verified: Bool
+    public var verifiedAtMillis: Int64?
+    public var verification: String?
+    public var createdAtMillis: Int64
+
+    public init(
+        id: Int64, sequence: Int64, taskID: String, type: String, workItemID: String?, snapshot: String,
+        snapshotSHA256: String, evidence: String, verified: Bool, verifiedAtMillis: Int64?, verification: String?,
+        createdAtMillis: Int64
+    ) {
+        self.id = id
+        self.sequence = sequence
+        self.taskID = taskID
+        self.type = type
+        self.workItemID = workItemID
+        self.snapshot = snapshot
+        self.snapshotSHA256 = snapshotSHA256
+        self.evidence = evidence
+        self.verified = verified
+        self.verifiedAtMillis = verifiedAtMillis
+        self.verification = verification
+        self.createdAtMillis = createdAtMillis
+    }
+}
+
+/// Which checkpoints to list, newest (highest sequence) first.
+public struct CheckpointQuery: Sendable, Hashable {
+    public var taskID: String
+    public var type: CheckpointType?
+    public var verifiedOnly: Bool
+    public var limit: Int
+
+    public init(taskID: String, type: CheckpointType? = nil, verifiedOnly: Bool = false, limit: Int = 1000) {
+        self.taskID = taskID
+        self.type = type
+        self.verifiedOnly = verifiedOnly
+        self.limit = limit
+    }
+}
+
+public enum WorkItemStatus: String, Sendable, CaseIterable, Codable {
+    case pending, inProgress = "in_progress", completed, failed
+
+    public var isTerminal: Bool { self == .completed || self == .failed }
+}
+
+public struct NewWorkItem: Sendable, Hashable {
+    public var id: String
+    public var taskID: String?
+    public var payload: String
+    public var priority: Int64
+    /// How many leases the item may hold in all; see `RecoverySweep`.
+    public var maxAttempts: Int64
+
+    public init(id: String, taskID: String? = nil, payload: String = "{}", priority: Int64 = 0, maxAttempts: Int64 = 3) {
+        self.id = id
+        self.taskID = taskID
+        self.payload = payload
+        self.priority = priority
+        self.maxAttempts = maxAttempts
+    }
+}
+
+public struct WorkItem: Sendable, Hashable {
+    public var id: String
+    public var taskID: String?
+    public var payload: String
+    public var status: WorkItemStatus
+    public var priority: Int64
+    /// Leases of this item that expired (were recovered by a sweep or taken over).
+    public var attempts: Int64
+    public var maxAttempts: Int64
+    public var leaseHolder: String?
+    public var leaseExpiresAtMillis: Int64?
+    /// The token of the newest acquisition; grows by one with each.
+    public var fencingToken: Int64
+    /// The token that completed or failed the item.
+    public var releasedToken: Int64?
+    public var output: String?
+    public var error: String?
+    public var updatedAtMillis: Int64
+
+    public init(
+        id: String, taskID: String?, payload: String, status: WorkItemStatus, priority: Int64, attempts: Int64,
+        maxAttempts: Int64, leaseHolder: String?, leaseExpiresAtMillis: Int64?, fencingToken: Int64,
+        releasedToken: Int64?, output: String?, error: String?, updatedAtMillis: Int64
+    ) {
+        self.id = id
+        self.taskID = taskID
+        self.payload = payload
+        self.status = status
+        self.priority = priority
+        self.attempts = attempts
+        self.maxAttempts = maxAttempts
+        self.leaseHolder = leaseHolder
+        self.leaseExpiresAtMillis = leaseExpiresAtMillis
+        self.fencingToken = fencingToken
+        self.releasedToken = releasedToken
+        self.output = output
+        self.error = error
+        self.updatedAtMillis = updatedAtMillis
+    }
+}
+
+/// A granted lease: the item and the fencing token every later call must present.
+public struct Lease: Sendable, Hashable {
+    public var itemID: String
+    public var taskID: String?
+    public var payload: String
+    public var holder: String
+    public var fencingToken: Int64
+    public var attempts: Int64
+    public var expiresAtMillis: Int64
+
+    public init(
+        itemID: String, taskID: String?, payload: String, holder: String, fencingToken: Int64, attempts: Int64,
+        expiresAtMillis: Int64
+    ) {
+        self.itemID = itemID
+        self.taskID = taskID
+        self.payload = payload
+        self.holder = holder
+        self.fencingToken = fencingToken
+        self.attempts = attempts
+        self.expiresAtMillis = expiresAtMillis
+    }
+}
+
+/// How a lease holder ends its lease.
+public enum LeaseRelease: Sendable, Hashable {
+    /// Terminal: the item is done, with its output.
+    case completed(output: String)
+    /// Terminal: the item failed, with the error.
+    case failed(error: String)
+    /// Back to pending with `attempts + 1`, or failed when no attempt is left.
+    case retry(error: String)
+}
+
+/// An item one sweep pass returned to pending or failed.
+public struct SweptItem: Sendable, Hashable {
+    public var itemID: String
+    public var taskID: String?
+    public var newStatus: WorkItemStatus
+    public var attempts: Int64
+    public var fencingToken: Int64
+}
+
+public enum IdempotencyKind: String, Sendable, CaseIterable {
+    case llm, tool
+}
+
+public enum IdempotencyStatus: String, Sendable {
+    /// A process claimed the key and is generating or executing.
+    case claimed
+    /// The result is stored.
+    case done
+    /// The generator or tool threw; the entry records the error.
+    case failed
+}
+
+public struct IdempotencyEntry: Sendable, Hashable {
+    public var key: String
+    public var kind: IdempotencyKind
+    public var status: IdempotencyStatus
+    public var taskID: String?
+    public var request: String
+    public var result: String?
+    public var error: String?
+    public var owner: String
+    public var claimToken: Int64
+    public var claimExpiresAtMillis: Int64
+    public var createdAtMillis: Int64
+    public var completedAtMillis: Int64?
+    public var expiresAtMillis: Int64?
+}
+
+/// A request to claim a key for generation or execution.
+public struct IdempotencyClaim: Sendable, Hashable {
+    public var key: String
+    public var kind: IdempotencyKind
+    public var taskID: String?
+    public var request: String
+    public var owner: String
+    public var nowMillis: Int64
+    public var claimExpiresAtMillis: Int64
+}
+
+public enum TaskState: String, Sendable, CaseIterable {
+    case running, succeeded, failed
+}
+
+public struct TaskRecord: Sendable, Hashable {
+    public var taskID: String
+    public var state: TaskState
+    public var detail: String?
+    public var updatedAtMillis: Int64
+}

@@ -1,0 +1,109 @@
+extension SQLiteBackend {
+    static let checkpointColumns = """
+        id, seq, task_id, type, work_item_id, snapshot, snapshot_sha256, evidence, verified, verified_at,
+        verification, created_at
+        """
+
+    static func checkpointRow(_ r: SQLiteRow) -> CheckpointRow {
+        CheckpointRow(
+            id: r.int(0), sequence: r.int(1), taskID: r.text(2), type: r.text(3), workItemID: r.optionalText(4),
+            snapshot: r.text(5), snapshotSHA256: r.text(6), evidence: r.text(7), verified: r.int(8) != 0,
+            verifiedAtMillis: r.optionalInt(9), verification: r.optionalText(10), createdAtMillis: r.int(11))
+    }
+
+    public func insertCheckpoint(_ c: NewCheckpoint) throws -> CheckpointRow {
+        try withConnection { db in try db.write { try Self.insertCheckpoint(c, into: db) } }
+    }
+
+    /// Stores `c` with the next sequence number of its task. Must run inside a write transaction:
+    /// the counter row and the checkpoint row commit together, so numbers are never shared,
+    /// skipped or reused.
+    static func insertCheckpoint(_ c: NewCheckpoint, into db: SQLiteConnection) throws -> CheckpointRow {
+        precondition(db.inTransaction, "insertCheckpoint outside a write transaction")
+        guard
+            let seq = try db.queryOne(
+                """
+                INSERT INTO task_sequences (task_id, last_seq) VALUES (?1, 1)
+                ON CONFLICT (task_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq
+                """, [.text(c.taskID)], row: { $0.int(0) })
+        else { throw RecoveryError(.storage, "the sequence counter of task \(c.taskID) returned no row") }
+        try db.run(
+            """
+            INSERT INTO checkpoints (task_id, seq, type, work_item_id, snapshot, snapshot_sha256, evidence,
+                verified, verified_at, verification, created_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+            """,
+            [
+                .text(c.taskID), .int(seq), .text(c.type.rawValue), .optional(c.workItemID), .text(c.snapshot),
+                .text(c.snapshotSHA256), .text(c.evidence), .int(c.verified ? 1 : 0),
+                c.verified ? .int(c.createdAtMillis) : .null, .optional(c.verification), .int(c.createdAtMillis),
+            ])
+        return CheckpointRow(
+            id: db.lastInsertRowID, sequence: seq, taskID: c.taskID, type: c.type.rawValue, workItemID: c.workItemID,
+            snapshot: c.snapshot, snapshotSHA256: c.snapshotSHA256, evidence: c.evidence, verified: c.verified,
+            verifiedAtMillis: c.verified ? c.createdAtMillis : nil, verification: c.verification,
+            createdAtMillis: c.createdAtMillis)
+    }
+
+    public func checkpoint(id: Int64) throws -> CheckpointRow? {
+        try withConnection { db in
+            try db.queryOne("SELECT \(Self.checkpointColumns) FROM checkpoints WHERE id = ?1", [.int(id)], row: Self.checkpointRow)
+        }
+    }
+
+    public func checkpoints(_ q: CheckpointQuery) throws -> [CheckpointRow] {
+        try withConnection { db in
+            var sql = "SELECT \(Self.checkpointColumns) FROM checkpoints WHERE task_id = ?1"
+            var args: [SQLValue] = [.text(q.taskID)]
+            if q.verifiedOnly { sql += " AND verified = 1" }
+            if let type = q.type {
+                args.append(.text(type.rawValue))
+                sql += " AND type = ?\(args.count)"
+            }
+            args.append(.int(Int64(q.limit)))
+            sql += " ORDER BY seq DESC LIMIT ?\(args.count)"
+            return try db.query(sql, args, row: Self.checkpointRow)
+        }
+    }
+
+    public func recordVerification(id: Int64, verified: Bool, atMillis: Int64, report: String?) throws -> Bool {
+        try withConnection { db in
+            try db.write {
+                try db.run(
+                    "UPDATE checkpoints SET verified = ?2, verified_at = ?3, verification = ?4 WHERE id = ?1",
+                    [.int(id), .int(verified ? 1 : 0), .int(atMillis), .optional(report)]) == 1
+            }
+        }
+    }
+
+    public func deleteCheckpoints(taskID: String, ids: [Int64]?, keepNewest: Int?) throws -> Int {
+        try withConnection { db in
+            try db.write {
+                // The newest verified checkpoint of the task is the resume point: never deleted.
+                let protected = try db.queryOne(
+                    "SELECT id FROM checkpoints WHERE task_id = ?1 AND verified = 1 ORDER BY seq DESC LIMIT 1",
+                    [.text(taskID)], row: { $0.int(0) }) ?? -1
+                var deleted = 0
+                if let ids {
+                    for id in ids where id != protected {
+                        deleted += try db.run(
+                            "DELETE FROM checkpoints WHERE id = ?1 AND task_id = ?2", [.int(id), .text(taskID)])
+                    }
+                }
+                if let keepNewest {
+                    deleted += try db.run(
+                        """
+                        DELETE FROM checkpoints WHERE task_id = ?1 AND id != ?2 AND seq <= COALESCE(
+                            (SELECT seq FROM checkpoints WHERE task_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?3), -1)
+                        """, [.text(taskID), .int(protected), .int(Int64(max(keepNewest, 0)))])
+                }
+                return deleted
+            }
+        }
+    }
+
+    /// Every task that has checkpoints; for retention cleanup across tasks.
+    public func checkpointTaskIDs() throws -> [String] {
+        try withConnection { db in try db.query("SELECT DISTINCT task_id FROM checkpoints ORDER BY task_id") { $0.text(0) } }
+    }
+}
