@@ -39,25 +39,29 @@ let package = Package(
             name: "Metrics",
             dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]),
         // The worker library: roles a child process plays, speaking JSON lines.
-        .target(name: "WorkerKit", dependencies: ["RecoveryCore", "OrdealSupport"]),
+        .target(name: "WorkerKit", dependencies: ["RecoveryCore", "OrdealSupport", "COrdealShims"]),
+        // C helpers for calls Swift cannot make (variadic prctl).
+        .target(name: "COrdealShims"),
+        // Child processes, faults, histories and checkers (the scenario runner grows here).
+        .target(name: "Chaos", dependencies: ["RecoveryCore", "OrdealSupport", "COrdealShims"]),
         // Benchmarks of the core on a backend.
         .target(name: "Bench", dependencies: ["RecoveryCore", "Metrics", "OrdealSupport"]),
         .executableTarget(
             name: "ordeal",
             dependencies: [
-                "RecoveryCore", "Bench", "OrdealSupport",
+                "RecoveryCore", "Bench", "Chaos", "OrdealSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ordeal-worker", dependencies: ["WorkerKit"]),
         .testTarget(name: "RecoveryCoreTests", dependencies: ["RecoveryCore", "OrdealSupport"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["RecoveryCore", "OrdealSupport", "Metrics", "ordeal", "ordeal-worker"]),
+            dependencies: ["RecoveryCore", "Chaos", "OrdealSupport", "Metrics", "ordeal", "ordeal-worker"]),
     ],
     swiftLanguageModes: [.v6]
 )
 
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "COrdealShims" {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     target.swiftSettings = settings

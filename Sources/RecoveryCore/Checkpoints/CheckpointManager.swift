@@ -26,6 +26,8 @@ public struct Checkpoint: Sendable, Hashable {
     public let evidence: EvidencePack
     public let verified: Bool
     public let verifiedAtMillis: Int64?
+    /// The report of the last check. When a commit found every item holding, none is stored
+    /// (`verified` and `verifiedAtMillis` say it), and this is nil once read back.
     public let verification: VerificationReport?
     public let createdAtMillis: Int64
 }
@@ -77,13 +79,19 @@ public struct CheckpointManager: Sendable {
             NewCheckpoint(
                 taskID: step.taskID, type: step.type, workItemID: step.workItemID, snapshot: step.snapshotJSON,
                 snapshotSHA256: step.snapshotSHA256, evidence: try CanonicalJSON.string(evidence.json),
-                verified: report?.verified ?? false, verification: try report.map { try CanonicalJSON.string($0.json) },
+                verified: report?.verified ?? false, verification: try report.flatMap(Self.storedForm),
                 createdAtMillis: now))
         return Checkpoint(
             id: row.id, sequence: row.sequence, taskID: step.taskID, type: step.type, workItemID: step.workItemID,
             snapshot: step.snapshot, snapshotJSON: step.snapshotJSON, snapshotSHA256: step.snapshotSHA256,
             evidence: evidence, verified: row.verified, verifiedAtMillis: row.verifiedAtMillis, verification: report,
             createdAtMillis: now)
+    }
+
+    /// A commit's report is stored only when an item did not hold: when every item held, the
+    /// evidence and `verifiedAtMillis` already say all it would (and the row stays small).
+    static func storedForm(_ report: VerificationReport) throws -> String? {
+        report.verified && report.items.allSatisfy(\.holds) ? nil : try CanonicalJSON.string(report.json)
     }
 
     /// The checkpoint, after checking its snapshot against its hash.
@@ -120,7 +128,8 @@ public struct CheckpointManager: Sendable {
         taskID: String, type: CheckpointType? = nil, recheckEvidence: Bool = false
     ) throws -> Checkpoint? {
         while true {
-            let candidates = try store.checkpoints(CheckpointQuery(taskID: taskID, type: type, verifiedOnly: true, limit: 8))
+            let candidates = try store.checkpoints(
+                CheckpointQuery(taskID: taskID, type: type, verifiedOnly: true, limit: recheckEvidence ? 8 : 1))
             guard !candidates.isEmpty else { return nil }
             for row in candidates {
                 let checkpoint: Checkpoint
@@ -156,12 +165,12 @@ public struct CheckpointManager: Sendable {
         try store.checkpoints(CheckpointQuery(taskID: taskID, type: type, limit: limit)).map(decode)
     }
 
-    /// Deletes checkpoints by id; the task's newest verified checkpoint is kept.
+    /// Deletes checkpoints by id; the task's newest checkpoint and newest verified one are kept.
     public func delete(taskID: String, ids: [Int64]) throws -> Int {
         try store.deleteCheckpoints(taskID: taskID, ids: ids, keepNewest: nil)
     }
 
-    /// Keeps the newest `keepNewest` checkpoints of the task, and its newest verified one.
+    /// Keeps the newest `keepNewest` (at least 1) checkpoints of the task, and its newest verified one.
     public func cleanup(taskID: String, keepNewest: Int) throws -> Int {
         try store.deleteCheckpoints(taskID: taskID, ids: nil, keepNewest: keepNewest)
     }

@@ -66,7 +66,11 @@ public struct TaskRunner: Sendable {
         self.toolPolicy = toolPolicy
     }
 
-    public func run(taskID: String, steps: [TaskStep]) throws -> TaskRunReport {
+    /// Runs the steps not yet done. `onStepCommitted` is called after each step's checkpoint
+    /// has committed and verified: the moment the step may be acknowledged.
+    public func run(
+        taskID: String, steps: [TaskStep], onStepCommitted: (Checkpoint) -> Void = { _ in }
+    ) throws -> TaskRunReport {
         if let record = try backend.task(id: taskID), record.state != .running {
             let last = try checkpoints.lastVerified(taskID: taskID, type: .iterationEnd)
             return TaskRunReport(
@@ -97,6 +101,7 @@ public struct TaskRunner: Sendable {
                 }
                 state = outcome.state
                 report.stepsRun.append(step.name)
+                onStepCommitted(checkpoint)
             } catch {
                 try fail(taskID: taskID, index: index, step: step.name, error: error)
                 throw error

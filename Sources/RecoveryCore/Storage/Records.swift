@@ -208,7 +208,8 @@ public struct IdempotencyEntry: Sendable, Hashable {
     public var kind: IdempotencyKind
     public var status: IdempotencyStatus
     public var taskID: String?
-    public var request: String
+    /// The canonical request; loaded by `entries`, not by the hot-path `entry(key:)`.
+    public var request: String?
     public var result: String?
     public var error: String?
     public var owner: String

@@ -15,18 +15,14 @@ extension SQLiteBackend {
         try withConnection { db in try db.write { try Self.insertCheckpoint(c, into: db) } }
     }
 
-    /// Stores `c` with the next sequence number of its task. Must run inside a write transaction:
-    /// the counter row and the checkpoint row commit together, so numbers are never shared,
-    /// skipped or reused.
+    /// Stores `c` with the next sequence number of its task. Must run inside a write transaction
+    /// (`BEGIN IMMEDIATE`): the number is the task's highest plus one, read from the
+    /// `(task_id, seq)` index under the write lock, so numbers are never shared or skipped; and
+    /// since a task's newest checkpoint is never deleted, never reused.
     static func insertCheckpoint(_ c: NewCheckpoint, into db: SQLiteConnection) throws -> CheckpointRow {
         precondition(db.inTransaction, "insertCheckpoint outside a write transaction")
-        guard
-            let seq = try db.queryOne(
-                """
-                INSERT INTO task_sequences (task_id, last_seq) VALUES (?1, 1)
-                ON CONFLICT (task_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq
-                """, [.text(c.taskID)], row: { $0.int(0) })
-        else { throw RecoveryError(.storage, "the sequence counter of task \(c.taskID) returned no row") }
+        let seq = try db.queryOne(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM checkpoints WHERE task_id = ?1", [.text(c.taskID)], row: { $0.int(0) }) ?? 1
         try db.run(
             """
             INSERT INTO checkpoints (task_id, seq, type, work_item_id, snapshot, snapshot_sha256, evidence,
@@ -38,8 +34,9 @@ extension SQLiteBackend {
                 .text(c.snapshotSHA256), .text(c.evidence), .int(c.verified ? 1 : 0),
                 c.verified ? .int(c.createdAtMillis) : .null, .optional(c.verification), .int(c.createdAtMillis),
             ])
+        let id = db.lastInsertRowID
         return CheckpointRow(
-            id: db.lastInsertRowID, sequence: seq, taskID: c.taskID, type: c.type.rawValue, workItemID: c.workItemID,
+            id: id, sequence: seq, taskID: c.taskID, type: c.type.rawValue, workItemID: c.workItemID,
             snapshot: c.snapshot, snapshotSHA256: c.snapshotSHA256, evidence: c.evidence, verified: c.verified,
             verifiedAtMillis: c.verified ? c.createdAtMillis : nil, verification: c.verification,
             createdAtMillis: c.createdAtMillis)
@@ -79,13 +76,17 @@ extension SQLiteBackend {
     public func deleteCheckpoints(taskID: String, ids: [Int64]?, keepNewest: Int?) throws -> Int {
         try withConnection { db in
             try db.write {
-                // The newest verified checkpoint of the task is the resume point: never deleted.
+                // Never deleted: the newest verified checkpoint (the resume point) and the newest
+                // checkpoint (the sequence high-water mark, so that numbers are never reused).
                 let protected = try db.queryOne(
                     "SELECT id FROM checkpoints WHERE task_id = ?1 AND verified = 1 ORDER BY seq DESC LIMIT 1",
                     [.text(taskID)], row: { $0.int(0) }) ?? -1
+                let newest = try db.queryOne(
+                    "SELECT id FROM checkpoints WHERE task_id = ?1 ORDER BY seq DESC LIMIT 1",
+                    [.text(taskID)], row: { $0.int(0) }) ?? -1
                 var deleted = 0
                 if let ids {
-                    for id in ids where id != protected {
+                    for id in ids where id != protected && id != newest {
                         deleted += try db.run(
                             "DELETE FROM checkpoints WHERE id = ?1 AND task_id = ?2", [.int(id), .text(taskID)])
                     }
@@ -95,7 +96,7 @@ extension SQLiteBackend {
                         """
                         DELETE FROM checkpoints WHERE task_id = ?1 AND id != ?2 AND seq <= COALESCE(
                             (SELECT seq FROM checkpoints WHERE task_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?3), -1)
-                        """, [.text(taskID), .int(protected), .int(Int64(max(keepNewest, 0)))])
+                        """, [.text(taskID), .int(protected), .int(Int64(max(keepNewest, 1)))])
                 }
                 return deleted
             }

@@ -3,11 +3,16 @@ extension SQLiteBackend {
         key, kind, status, task_id, request, result, error, owner, claim_token, claim_expires_at, created_at,
         completed_at, expires_at
         """
+    /// The same without the request text, which can be long: what the hot lookup reads.
+    static let lookupColumns = """
+        key, kind, status, task_id, NULL, result, error, owner, claim_token, claim_expires_at, created_at,
+        completed_at, expires_at
+        """
 
     static func entryRow(_ r: SQLiteRow) -> IdempotencyEntry {
         IdempotencyEntry(
             key: r.text(0), kind: IdempotencyKind(rawValue: r.text(1)) ?? .tool,
-            status: IdempotencyStatus(rawValue: r.text(2)) ?? .failed, taskID: r.optionalText(3), request: r.text(4),
+            status: IdempotencyStatus(rawValue: r.text(2)) ?? .failed, taskID: r.optionalText(3), request: r.optionalText(4),
             result: r.optionalText(5), error: r.optionalText(6), owner: r.text(7), claimToken: r.int(8),
             claimExpiresAtMillis: r.int(9), createdAtMillis: r.int(10), completedAtMillis: r.optionalInt(11),
             expiresAtMillis: r.optionalInt(12))
@@ -15,7 +20,7 @@ extension SQLiteBackend {
 
     public func entry(key: String) throws -> IdempotencyEntry? {
         try withConnection { db in
-            try db.queryOne("SELECT \(Self.entryColumns) FROM idempotency WHERE key = ?1", [.text(key)], row: Self.entryRow)
+            try db.queryOne("SELECT \(Self.lookupColumns) FROM idempotency WHERE key = ?1", [.text(key)], row: Self.entryRow)
         }
     }
 
@@ -99,3 +104,4 @@ extension SQLiteBackend {
         }
     }
 }
+

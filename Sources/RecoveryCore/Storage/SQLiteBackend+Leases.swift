@@ -47,7 +47,7 @@ extension SQLiteBackend {
                         status = 'in_progress', lease_holder = ?1, lease_expires_at = ?2 + ?3,
                         fencing_token = fencing_token + 1, updated_at = ?2
                     WHERE item_id = COALESCE(
-                        (SELECT item_id FROM work_items WHERE status = 'pending'
+                        (SELECT item_id FROM work_items INDEXED BY work_items_claim WHERE status = 'pending'
                             ORDER BY priority DESC, created_at, item_id LIMIT 1),
                         (SELECT item_id FROM work_items WHERE status = 'in_progress' AND lease_expires_at <= ?2
                             AND attempts + 1 < max_attempts ORDER BY lease_expires_at LIMIT 1))

@@ -95,3 +95,20 @@ public final class SQLiteBackend: RecoveryBackend {
         try withConnection { db in try db.write { try db.run(sql, args) } }
     }
 }
+
+extension SQLiteBackend {
+    /// A bare `BEGIN IMMEDIATE` / one-row `INSERT` / `COMMIT` on this connection: the floor every
+    /// write of the core stands on. Benchmarks measure it in the same run as the core.
+    public func rawInsertTransaction(payload: String) throws {
+        try withConnection { db in
+            try db.write { try db.run("INSERT INTO bench_raw (payload) VALUES (?1)", [.text(payload)]) }
+        }
+    }
+
+    /// Creates the table `rawInsertTransaction` writes to.
+    public func prepareRawInsertTable() throws {
+        try withConnection { db in
+            try db.write { try db.exec("CREATE TABLE IF NOT EXISTS bench_raw (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)") }
+        }
+    }
+}

@@ -11,10 +11,6 @@ enum SQLiteSchema {
             detail TEXT,
             updated_at INTEGER NOT NULL
         ) WITHOUT ROWID;
-        CREATE TABLE task_sequences (
-            task_id TEXT PRIMARY KEY,
-            last_seq INTEGER NOT NULL
-        ) WITHOUT ROWID;
         CREATE TABLE checkpoints (
             id INTEGER PRIMARY KEY,
             task_id TEXT NOT NULL,
@@ -31,7 +27,6 @@ enum SQLiteSchema {
             created_at INTEGER NOT NULL,
             UNIQUE (task_id, seq)
         );
-        CREATE INDEX checkpoints_verified ON checkpoints (task_id, verified, seq);
         CREATE TABLE work_items (
             item_id TEXT PRIMARY KEY,
             task_id TEXT,
@@ -49,8 +44,8 @@ enum SQLiteSchema {
             created_at INTEGER NOT NULL,
             updated_at INTEGER NOT NULL
         );
-        CREATE INDEX work_items_claim ON work_items (status, priority DESC, created_at, item_id);
-        CREATE INDEX work_items_expiry ON work_items (status, lease_expires_at);
+        CREATE INDEX work_items_claim ON work_items (priority DESC, created_at, item_id) WHERE status = 'pending';
+        CREATE INDEX work_items_expiry ON work_items (lease_expires_at) WHERE status = 'in_progress';
         CREATE TABLE idempotency (
             key TEXT PRIMARY KEY,
             kind TEXT NOT NULL CHECK (kind IN ('llm','tool')),

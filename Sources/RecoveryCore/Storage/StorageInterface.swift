@@ -16,8 +16,9 @@ public protocol CheckpointStore: Sendable {
     func checkpoints(_ query: CheckpointQuery) throws -> [CheckpointRow]
     /// Records the outcome of checking a checkpoint's evidence; false if no such checkpoint.
     func recordVerification(id: Int64, verified: Bool, atMillis: Int64, report: String?) throws -> Bool
-    /// Deletes the given checkpoints, or (with `keepNewest`) all but the newest N of the task;
-    /// never the task's newest verified checkpoint. Returns how many were deleted.
+    /// Deletes the given checkpoints, or (with `keepNewest`, at least 1) all but the newest N of
+    /// the task. Never deletes the task's newest verified checkpoint (its resume point) nor its
+    /// newest checkpoint (so sequence numbers are never reused). Returns how many were deleted.
     func deleteCheckpoints(taskID: String, ids: [Int64]?, keepNewest: Int?) throws -> Int
     /// Every task that has checkpoints.
     func checkpointTaskIDs() throws -> [String]

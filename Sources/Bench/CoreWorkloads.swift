@@ -1,0 +1,69 @@
+import OrdealSupport
+import RecoveryCore
+
+/// One measured operation: `op(i)` runs the i-th instance; setup is done when it is made.
+struct Workload {
+    let name: String
+    let op: (Int) throws -> Void
+}
+
+/// The workloads of `CoreBenchmark`, each set up for `operations` calls.
+enum CoreWorkloads {
+    struct Miss: Error, CustomStringConvertible {
+        let what: String
+        var description: String { "benchmark invariant broken: \(what)" }
+    }
+
+    static func make(backend: SQLiteBackend, operations: Int) throws -> [Workload] {
+        let checkpoints = CheckpointManager(store: backend)
+        let cache = LLMCache(store: backend)
+        let ledger = ToolLedger(store: backend)
+        let leases = LeaseManager(store: backend, holder: "bench", leaseMillis: 60_000)
+        try backend.prepareRawInsertTable()
+
+        // Stored beforehand: checkpoints to verify, cache entries and ledger results to hit.
+        var verifyIDs: [Int64] = []
+        for i in 0..<100 {
+            let step = try checkpoints.beginStep(taskID: "bench-verify", type: .iterationEnd, snapshot: ["step": .int(Int64(i))])
+            verifyIDs.append(try checkpoints.commitStep(step, evidence: exitEvidence).id)
+        }
+        let keys = 1_000
+        let prompts = (0..<keys).map { LLMRequest(operation: "plan", prompt: "prompt number \($0)", model: "bench-model", taskID: "bench") }
+        let tools = (0..<keys).map { ToolRequest(tool: "bash", command: "echo \($0)", taskID: "bench") }
+        for i in 0..<keys {
+            _ = try cache.getOrGenerate(prompts[i]) { "{\"text\":\"answer \(i)\"}" }
+            _ = try ledger.executeOrReplay(tools[i]) { "{\"exit\":0,\"stdout\":\"\(i)\"}" }
+        }
+        try leases.add((0..<operations).map { NewWorkItem(id: "lease-\($0)") })
+
+        return [
+            Workload(name: "raw.insert_txn") { i in try backend.rawInsertTransaction(payload: "row \(i)") },
+            Workload(name: "checkpoint.commit") { i in
+                let step = try checkpoints.beginStep(taskID: "bench-commit", type: .iterationEnd, snapshot: ["step": .int(Int64(i))])
+                _ = try checkpoints.commitStep(step, evidence: exitEvidence)
+            },
+            Workload(name: "checkpoint.verify") { i in
+                guard try checkpoints.verify(id: verifyIDs[i % verifyIDs.count]).verified else { throw Miss(what: "verify failed") }
+            },
+            Workload(name: "checkpoint.last_verified") { _ in
+                guard try checkpoints.lastVerified(taskID: "bench-verify") != nil else { throw Miss(what: "no verified checkpoint") }
+            },
+            Workload(name: "cache.hit") { i in
+                guard try cache.getOrGenerate(prompts[i % keys], generate: { throw Miss(what: "cache miss") }).hit else {
+                    throw Miss(what: "cache miss")
+                }
+            },
+            Workload(name: "ledger.replay") { i in
+                guard try ledger.executeOrReplay(tools[i % keys], execute: { throw Miss(what: "tool ran") }).replayed else {
+                    throw Miss(what: "tool ran")
+                }
+            },
+            Workload(name: "lease.acquire_release") { _ in
+                guard let lease = try leases.acquire() else { throw Miss(what: "no pending work item") }
+                try leases.complete(lease, output: "{}")
+            },
+        ]
+    }
+
+    static let exitEvidence = EvidencePack([.commandExit(command: "step", expected: 0, observed: 0)])
+}

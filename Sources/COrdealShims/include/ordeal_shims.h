@@ -1,0 +1,17 @@
+#ifndef ORDEAL_SHIMS_H
+#define ORDEAL_SHIMS_H
+
+/// Small C helpers for calls Swift cannot make directly (variadic functions).
+
+/// Asks the kernel to send `signal` to the calling process when its parent thread exits
+/// (prctl(PR_SET_PDEATHSIG)). Returns 0, or -1 with errno set.
+/// Invariant: a parent that died before this call is not covered; the caller compares
+/// getppid() before and after.
+int ordeal_set_parent_death_signal(int signal);
+
+
+
+/// pipe2(fds, O_CLOEXEC): both ends close on exec, so a spawned child inherits only the
+/// end it is given explicitly. Returns 0, or -1 with errno set.
+int ordeal_pipe_cloexec(int fds[_Nonnull 2]);
+#endif

@@ -1,0 +1,13 @@
+#define _GNU_SOURCE
+#include "ordeal_shims.h"
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+int ordeal_set_parent_death_signal(int signal) {
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0);
+}
+
+int ordeal_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}

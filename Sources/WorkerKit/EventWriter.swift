@@ -1,0 +1,51 @@
+import OrdealSupport
+
+/// The outcome of one operation, as the worker protocol states it.
+public enum OpOutcome: String, Sendable {
+    /// The effect is committed: an acknowledgement the checkers rely on.
+    case ok
+    /// The operation definitely did not take effect.
+    case fail
+    /// Indeterminate: it may or may not have taken effect.
+    case info
+}
+
+/// Writes the worker protocol's JSON lines to standard output, one `write(2)` per line so that
+/// a line is never interleaved or half-written (lines stay under PIPE_BUF).
+public struct EventWriter: Sendable {
+    let fd: Int32
+
+    public init(fd: Int32 = 1) { self.fd = fd }
+
+    /// Writes one event. A worker that cannot report cannot be checked: it exits with 70.
+    public func emit(_ fields: [String: JSONValue]) {
+        var bytes = (try? CanonicalJSON.encode(.object(fields))) ?? Array("{\"event\":\"error\"}".utf8)
+        bytes.append(0x0A)
+        if !WorkerPosix.writeAll(fd, bytes) { WorkerPosix.exit(70) }
+    }
+
+    public func ready(role: String, backend: String, extra: [String: JSONValue] = [:]) {
+        var fields: [String: JSONValue] = [
+            "event": "ready", "pid": .int(Int64(WorkerPosix.pid)), "role": .string(role), "backend": .string(backend),
+            "versions": ["ordeal": .string(OrdealVersion.current), "protocol": 1],
+        ]
+        for (k, v) in extra { fields[k] = v }
+        emit(fields)
+    }
+
+    public func op(
+        _ op: String, key: String, outcome: OpOutcome, latencyNanos: UInt64, value: JSONValue? = nil, error: String? = nil
+    ) {
+        var fields: [String: JSONValue] = [
+            "event": "op", "op": .string(op), "key": .string(key), "outcome": .string(outcome.rawValue),
+            "latency_us": .double((Double(latencyNanos) / 100).rounded() / 10),
+        ]
+        if let value { fields["value"] = value }
+        if let error { fields["error"] = .string(error) }
+        emit(fields)
+    }
+
+    public func done(ops: Int) {
+        emit(["event": "done", "ops": .int(Int64(ops))])
+    }
+}

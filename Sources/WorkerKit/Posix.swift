@@ -1,0 +1,59 @@
+import COrdealShims
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The system calls of WorkerKit.
+enum WorkerPosix {
+    /// Writes all of `bytes` to `fd`, retrying on EINTR and short writes. A line under
+    /// PIPE_BUF (4096) bytes reaches a pipe in one piece.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += n
+        }
+        return true
+    }
+
+    /// Appends `line` to the file at `path` with O_APPEND and fsyncs it: a tool's real side effect.
+    static func appendLine(_ path: String, _ line: String) -> Int32 {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return errno }
+        defer { close(fd) }
+        guard writeAll(fd, Array((line + "\n").utf8)) else { return errno }
+        return fsync(fd) == 0 ? 0 : errno
+    }
+
+    /// Asks the kernel to SIGKILL this process when its parent dies, so that no worker
+    /// outlives the runner; returns false if the parent is already gone.
+    static func dieWithParent() -> Bool {
+        let parent = getppid()
+        guard ordeal_set_parent_death_signal(SIGKILL) == 0 else { return false }
+        return getppid() == parent && parent != 1
+    }
+
+    static var pid: Int32 { getpid() }
+
+    static func exit(_ code: Int32) -> Never { Glibc.exit(code) }
+
+    static func printError(_ line: String) {
+        _ = writeAll(2, Array((line + "\n").utf8))
+    }
+
+    static func sleep(millis: Int) {
+        var req = timespec(tv_sec: millis / 1000, tv_nsec: (millis % 1000) * 1_000_000)
+        var rem = timespec()
+        while nanosleep(&req, &rem) == -1 && errno == EINTR { req = rem }
+    }
+
+    static func monotonicNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}

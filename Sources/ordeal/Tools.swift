@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+
+/// The CLI's file-system helpers: every failure becomes a one-line error naming the path and the fix.
+enum Tools {
+    static func warn(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// `ordeal-worker` beside this executable, or `$ORDEAL_WORKER`.
+    static func workerPath() throws -> String {
+        if let path = ProcessInfo.processInfo.environment["ORDEAL_WORKER"] { return path }
+        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let path = me.deletingLastPathComponent().appendingPathComponent("ordeal-worker").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw ValidationError("ordeal-worker not found at \(path); build it (swift build) or set ORDEAL_WORKER")
+        }
+        return path
+    }
+
+    static func temporaryDirectory(prefix: String) throws -> String {
+        let path = NSTemporaryDirectory() + "\(prefix)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    static func requireWritableDirectory(_ path: String, option: String) throws {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+                throw ValidationError("\(option) \(path): cannot create the directory (\(error.localizedDescription)); choose a writable path")
+            }
+        } else if !isDirectory.boolValue {
+            throw ValidationError("\(option) \(path) is a file, not a directory; name a directory")
+        }
+        guard FileManager.default.isWritableFile(atPath: path) else {
+            throw ValidationError("\(option) \(path) is not writable; choose a writable directory")
+        }
+    }
+
+    static func requireWritableFile(_ path: String, option: String) throws {
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard FileManager.default.isWritableFile(atPath: dir) else {
+            throw ValidationError("\(option) \(path): the directory \(dir) does not exist or is not writable; create it or choose another path")
+        }
+    }
+
+    /// Writes to a temporary file beside `path`, then renames it over `path`.
+    static func writeAtomically(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        do { try data.write(to: url, options: .atomic) } catch {
+            throw ValidationError("cannot write \(path): \(error.localizedDescription); choose a writable path")
+        }
+    }
+}
