@@ -19,13 +19,15 @@ public struct CoreBenchmark: Sendable {
         /// Expired-lease counts to sweep, each measured `sweepRepeats` times.
         public var sweepSizes: [Int]
         public var sweepRepeats: Int
+        /// Only these operations (all when nil).
+        public var only: Set<String>?
 
-        public init(directory: String, durability: Durability = .normal, iterations: Int = 5_000) {
+        public init(directory: String, durability: Durability = .normal, iterations: Int = 20_000) {
             self.directory = directory
             self.durability = durability
             self.iterations = iterations
             self.warmup = max(iterations / 10, 50)
-            self.rounds = 10
+            self.rounds = 20
             self.sweepSizes = [1_000]
             self.sweepRepeats = 15
         }
@@ -40,6 +42,7 @@ public struct CoreBenchmark: Sendable {
         let backend = try SQLiteBackend(
             path: config.directory + "/bench.sqlite", options: SQLiteOptions(durability: config.durability))
         let workloads = try CoreWorkloads.make(backend: backend, operations: config.warmup + config.iterations)
+            .filter { config.only?.contains($0.name) ?? true }
         progress("warm-up: \(config.warmup) of each of \(workloads.count) operations")
         for w in workloads {
             for i in 0..<config.warmup { try w.op(i) }
@@ -72,7 +75,7 @@ public struct CoreBenchmark: Sendable {
                     backend: backend.spec, durability: config.durability.rawValue, op: workload.name,
                     latency: histograms[w].summary, opsPerSecond: seconds > 0 ? Double(histograms[w].count) / seconds : 0))
         }
-        for size in config.sweepSizes {
+        for size in config.sweepSizes where config.only?.contains("sweep.expired_\(size)") ?? true {
             progress("sweep of \(size) expired leases, \(config.sweepRepeats) times")
             rows.append(try sweep(backend: backend, size: size))
         }

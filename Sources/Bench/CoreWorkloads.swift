@@ -22,7 +22,7 @@ enum CoreWorkloads {
         try backend.prepareRawInsertTable()
 
         // Stored beforehand: checkpoints to verify, cache entries and ledger results to hit.
-        var verifyIDs: [Int64] = []
+        var verifyIDs: [CheckpointID] = []
         for i in 0..<100 {
             let step = try checkpoints.beginStep(taskID: "bench-verify", type: .iterationEnd, snapshot: ["step": .int(Int64(i))])
             verifyIDs.append(try checkpoints.commitStep(step, evidence: exitEvidence).id)
@@ -43,7 +43,7 @@ enum CoreWorkloads {
                 _ = try checkpoints.commitStep(step, evidence: exitEvidence)
             },
             Workload(name: "checkpoint.verify") { i in
-                guard try checkpoints.verify(id: verifyIDs[i % verifyIDs.count]).verified else { throw Miss(what: "verify failed") }
+                guard try checkpoints.verify(verifyIDs[i % verifyIDs.count]).verified else { throw Miss(what: "verify failed") }
             },
             Workload(name: "checkpoint.last_verified") { _ in
                 guard try checkpoints.lastVerified(taskID: "bench-verify") != nil else { throw Miss(what: "no verified checkpoint") }

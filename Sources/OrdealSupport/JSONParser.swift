@@ -149,26 +149,35 @@ public enum JSONParser {
             return s
         }
 
+        /// `-? (0 | [1-9][0-9]*) (\.[0-9]+)? ([eE][+-]?[0-9]+)?`, as RFC 8259 has it.
         mutating func number() throws(SyntaxError) -> JSONValue {
             let start = i
+            func isDigit(_ at: Int) -> Bool { at < bytes.count && (0x30...0x39).contains(bytes[at]) }
             var isInteger = true
             if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
-            guard i < bytes.count, (0x30...0x39).contains(bytes[i]) else { throw fail("expected a value") }
-            while i < bytes.count {
-                let c = bytes[i]
-                if (0x30...0x39).contains(c) { i += 1; continue }
-                if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
-                    || c == UInt8(ascii: "+") || c == UInt8(ascii: "-")
-                {
-                    isInteger = false
-                    i += 1
-                    continue
-                }
-                break
+            guard isDigit(i) else { throw fail(i == start ? "expected a value" : "expected a digit after '-'") }
+            if bytes[i] == UInt8(ascii: "0") {
+                i += 1
+                if isDigit(i) { throw fail("a number cannot have a leading zero") }
+            } else {
+                while isDigit(i) { i += 1 }
+            }
+            if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+                isInteger = false
+                i += 1
+                guard isDigit(i) else { throw fail("expected a digit after '.'") }
+                while isDigit(i) { i += 1 }
+            }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+                isInteger = false
+                i += 1
+                if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+                guard isDigit(i) else { throw fail("expected a digit in the exponent") }
+                while isDigit(i) { i += 1 }
             }
             let text = String(decoding: bytes[start..<i], as: UTF8.self)
             if isInteger, let v = Int64(text) { return .int(v) }
-            guard let d = Double(text), d.isFinite else { throw SyntaxError(offset: start, reason: "bad number '\(text)'") }
+            guard let d = Double(text), d.isFinite else { throw SyntaxError(offset: start, reason: "number '\(text)' is out of range") }
             return .double(d)
         }
     }

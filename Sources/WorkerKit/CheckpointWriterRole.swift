@@ -18,7 +18,7 @@ enum CheckpointWriterRole {
                 }
                 events.op(
                     "checkpoint.commit", key: task, outcome: .ok, latencyNanos: nanos,
-                    value: ["seq": .int(checkpoint.sequence), "id": .int(checkpoint.id), "sha256": .string(checkpoint.snapshotSHA256)])
+                    value: ["seq": .int(checkpoint.sequence), "sha256": .string(checkpoint.snapshotSHA256)])
             } catch {
                 // The commit's fate is unknown to the caller only if COMMIT itself failed; report it as indeterminate.
                 events.op("checkpoint.commit", key: task, outcome: .info, latencyNanos: 0, error: "\(error)")

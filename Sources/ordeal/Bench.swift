@@ -29,13 +29,16 @@ extension Ordeal {
         var durability: Durability = .normal
 
         @Option(help: "Measured operations per workload.")
-        var iterations = 5_000
+        var iterations = 20_000
 
         @Option(name: .customLong("sweep-sizes"), help: "Comma-separated counts of expired leases to sweep.")
         var sweepSizes = "1000"
 
         @Option(name: .customLong("sweep-repeats"), help: "Measured sweeps per size.")
         var sweepRepeats = 15
+
+        @Option(help: "Only these operations, comma-separated (default: all).")
+        var ops: String?
 
         @Option(help: "Write the results as JSON to this file.")
         var json: String?
@@ -68,6 +71,7 @@ extension Ordeal {
             var config = CoreBenchmark.Config(directory: dir, durability: durability, iterations: iterations)
             config.sweepSizes = parsedSweepSizes ?? [1_000]
             config.sweepRepeats = sweepRepeats
+            config.only = ops.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
             let report = try CoreBenchmark(config: config).run { Tools.warn("bench: " + $0) }
             print("backend \(report.results.first?.backend ?? "?"), SQLite \(SQLiteBackend.sqliteVersion), closed loop, 1 process")
             print(report.table(), terminator: "")

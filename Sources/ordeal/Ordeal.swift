@@ -1,8 +1,24 @@
 import ArgumentParser
+import Foundation
 import OrdealSupport
 
 @main
 struct Ordeal: ParsableCommand {
+    /// Parses and runs, keeping Ordeal's exit-code contract: ArgumentParser reports usage and
+    /// validation errors with EX_USAGE (64); Ordeal's contract says 2 for bad input.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error).rawValue == 64 {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitStatus.badInput.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "ordeal",
         abstract: "Chaos testing and benchmarking for crash-recovery software.",

@@ -92,9 +92,21 @@ import Testing
     }
 
     /// RFC 8259 forbids leading zeros and a fraction without digits; the parser calls itself strict.
-    @Test(arguments: ["01", "-01", "1.", "1.e5", "00"])
+    @Test(arguments: [
+        "01", "-01", "1.", "1.e5", "00", "-", "+1", ".5", "1e", "1e+", "1E-", "-.5", "1.5.2", "1e5e5", "1-2",
+        "1+2", "0x10", "[01]", "{\"a\":1.}", "-e5", "Infinity", "NaN",
+    ])
     func parserRejectsNumbersRFC8259Forbids(text: String) {
         #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(text) }
+    }
+
+    @Test(arguments: [
+        ("0", JSONValue.int(0)), ("-0", .int(0)), ("0.5", .double(0.5)), ("-0.5", .double(-0.5)), ("10", .int(10)),
+        ("1e5", .double(1e5)), ("1E+5", .double(1e5)), ("2e-3", .double(2e-3)), ("0e0", .double(0)),
+        ("-1.25E+2", .double(-125)), ("0.000", .double(0)), ("[0,-0,1.0e1]", .array([.int(0), .int(0), .double(10)])),
+    ])
+    func parserAcceptsEveryNumberRFC8259Allows(text: String, expected: JSONValue) throws {
+        #expect(try JSONParser.parse(text) == expected)
     }
 
     @Test func digestIsLowerCaseHexSHA256() {

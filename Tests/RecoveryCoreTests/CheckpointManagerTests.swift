@@ -22,7 +22,7 @@ import Testing
         let step = try manager.beginStep(taskID: "t", typeName: type.rawValue, snapshot: ["k": "v"])
         #expect(step.type == type)
         let stored = try manager.commitStep(step, evidence: passingEvidence)
-        #expect(try manager.checkpoint(id: stored.id).type == type)
+        #expect(try manager.checkpoint(stored.id).type == type)
     }
 
     @Test func thereAreExactlyEightCheckpointTypes() {
@@ -67,7 +67,7 @@ import Testing
         let first = try commit("t", verify: false)
         let second = try commit("t", verify: false)
         try commit("t", verify: false)
-        #expect(try env.checkpoints().delete(taskID: "t", ids: [first.id, second.id]) == 2)
+        #expect(try env.checkpoints().delete(taskID: "t", sequences: [first.sequence, second.sequence]) == 2)
         #expect(try env.checkpoints().cleanup(taskID: "t", keepNewest: 0) == 0)
         let next = try commit("t", verify: false)
         #expect(next.sequence == 4)
@@ -77,7 +77,7 @@ import Testing
     @Test func theNewestCheckpointIsNeverDeletedSoItsNumberStaysTaken() throws {
         try commit("t", verify: false)
         let newest = try commit("t", verify: false)
-        #expect(try env.checkpoints().delete(taskID: "t", ids: [newest.id]) == 0)
+        #expect(try env.checkpoints().delete(taskID: "t", sequences: [newest.sequence]) == 0)
         #expect(try env.checkpoints().list(taskID: "t").first?.id == newest.id)
         #expect(try commit("t", verify: false).sequence == 3)
     }
@@ -91,11 +91,14 @@ import Testing
         let row = try #require(try env.backend.checkpoint(id: stored.id))
         #expect(row.snapshot == expected)
         #expect(row.snapshotSHA256 == Digest.sha256Hex(expected))
-        let read = try env.checkpoints().checkpoint(id: stored.id)
+        let read = try env.checkpoints().checkpoint(stored.id)
         #expect(read.snapshot == snapshot)
         #expect(read.evidence == passingEvidence)
         #expect(read.verified)
-        #expect(read.verification?.verified == true)
+        #expect(read.verifiedAtMillis == env.clock.nowMillis())
+        // Every item held, so no report was stored: the verdict is `verified`/`verifiedAtMillis`.
+        #expect(read.verification == nil)
+        #expect(row.verification == nil)
         #expect(read.createdAtMillis == env.clock.nowMillis())
     }
 
@@ -114,16 +117,16 @@ import Testing
     }
 
     @Test func readingAnUnknownIDThrowsNotFound() {
-        let error = #expect(throws: RecoveryError.self) { try env.checkpoints().checkpoint(id: 999) }
+        let error = #expect(throws: RecoveryError.self) { try env.checkpoints().checkpoint(CheckpointID(taskID: "t", sequence: 999)) }
         #expect(error?.code == .checkpointNotFound)
-        let verifyError = #expect(throws: RecoveryError.self) { try env.checkpoints().verify(id: 999) }
+        let verifyError = #expect(throws: RecoveryError.self) { try env.checkpoints().verify(CheckpointID(taskID: "t", sequence: 999)) }
         #expect(verifyError?.code == .checkpointNotFound)
     }
 
     @Test func aTamperedSnapshotThrowsCorruptSnapshot() throws {
         let stored = try commit("t", ["balance": 100])
-        try env.backend.execute("UPDATE checkpoints SET snapshot = ?1 WHERE id = ?2", [.text(#"{"balance":1000000}"#), .int(stored.id)])
-        let error = #expect(throws: RecoveryError.self) { try env.checkpoints().checkpoint(id: stored.id) }
+        try env.backend.execute("UPDATE checkpoints SET snapshot = ?1 WHERE task_id = ?2 AND seq = ?3", [.text(#"{"balance":1000000}"#), .text(stored.taskID), .int(stored.sequence)])
+        let error = #expect(throws: RecoveryError.self) { try env.checkpoints().checkpoint(stored.id) }
         #expect(error?.code == .corruptSnapshot)
         #expect(error?.message.contains(stored.snapshotSHA256) == true)
     }
@@ -131,7 +134,7 @@ import Testing
     @Test func lastVerifiedSkipsATamperedCheckpointAndMarksItUnverified() throws {
         let older = try commit("t", ["step": 1])
         let newer = try commit("t", ["step": 2])
-        try env.backend.execute("UPDATE checkpoints SET snapshot = '{\"step\":99}' WHERE id = ?1", [.int(newer.id)])
+        try env.backend.execute("UPDATE checkpoints SET snapshot = '{\"step\":99}' WHERE task_id = ?1 AND seq = ?2", [.text(newer.taskID), .int(newer.sequence)])
         let found = try #require(try env.checkpoints().lastVerified(taskID: "t"))
         #expect(found.id == older.id)
         #expect(found.snapshot == ["step": 1])
@@ -161,10 +164,10 @@ import Testing
         let file = try env.writeFile("artifact.txt", "hello")
         let stored = try commit("t", evidence: EvidencePack([.artifactExists(path: file, kind: .file)]))
         env.clock.advance(byMillis: 5_000)
-        #expect(try env.checkpoints().verify(id: stored.id).verified)
+        #expect(try env.checkpoints().verify(stored.id).verified)
         try env.removeFile("artifact.txt")
         env.clock.advance(byMillis: 5_000)
-        let report = try env.checkpoints().verify(id: stored.id)
+        let report = try env.checkpoints().verify(stored.id)
         #expect(!report.verified)
         #expect(report.checkedAtMillis == env.clock.nowMillis())
         let row = try #require(try env.backend.checkpoint(id: stored.id))
@@ -174,8 +177,8 @@ import Testing
 
     @Test func verifyOfATamperedCheckpointReportsCorruptionInsteadOfThrowing() throws {
         let stored = try commit("t")
-        try env.backend.execute("UPDATE checkpoints SET snapshot = 'garbage' WHERE id = ?1", [.int(stored.id)])
-        let report = try env.checkpoints().verify(id: stored.id)
+        try env.backend.execute("UPDATE checkpoints SET snapshot = 'garbage' WHERE task_id = ?1 AND seq = ?2", [.text(stored.taskID), .int(stored.sequence)])
+        let report = try env.checkpoints().verify(stored.id)
         #expect(!report.verified)
         #expect(report.note?.contains("corrupt") == true)
         #expect(try env.backend.checkpoint(id: stored.id)?.verified == false)
@@ -199,7 +202,7 @@ import Testing
 
     @Test func rollbackToATamperedCheckpointThrowsCorruptSnapshot() throws {
         let stored = try commit("t")
-        try env.backend.execute("UPDATE checkpoints SET snapshot = '{\"n\":2}' WHERE id = ?1", [.int(stored.id)])
+        try env.backend.execute("UPDATE checkpoints SET snapshot = '{\"n\":2}' WHERE task_id = ?1 AND seq = ?2", [.text(stored.taskID), .int(stored.sequence)])
         let error = #expect(throws: RecoveryError.self) { try env.checkpoints().rollback(to: stored.id) }
         #expect(error?.code == .corruptSnapshot)
     }
@@ -222,16 +225,28 @@ import Testing
         let b = try commit("t")
         let c = try commit("t", verify: false)
         let d = try commit("t", verify: false)
-        #expect(try env.checkpoints().delete(taskID: "t", ids: [a.id, b.id, c.id]) == 2)
+        #expect(try env.checkpoints().delete(taskID: "t", sequences: [a.sequence, b.sequence, c.sequence]) == 2)
         #expect(try env.checkpoints().list(taskID: "t").map(\.id) == [d.id, b.id])
         #expect(try env.checkpoints().lastVerified(taskID: "t")?.id == b.id)
     }
 
-    @Test func deleteIgnoresIDsOfAnotherTask() throws {
-        let other = try commit("other", verify: false)
-        try commit("t", verify: false)
-        #expect(try env.checkpoints().delete(taskID: "t", ids: [other.id]) == 0)
-        #expect(try env.checkpoints().list(taskID: "other").count == 1)
+    @Test func deleteTouchesOnlyTheGivenTaskEvenWhenSequencesCoincide() throws {
+        for _ in 0..<3 { try commit("other", verify: false) }
+        for _ in 0..<2 { try commit("t", verify: false) }
+        // t#1 goes; t#2 is t's newest and t#3 does not exist; other#1...#3 are untouched.
+        #expect(try env.checkpoints().delete(taskID: "t", sequences: [1, 2, 3]) == 1)
+        #expect(try env.checkpoints().list(taskID: "other").map(\.sequence) == [3, 2, 1])
+        #expect(try env.checkpoints().list(taskID: "t").map(\.sequence) == [2])
+    }
+
+    @Test func readingAnIDOfAnotherTaskThrowsNotFound() throws {
+        let other = try commit("other")
+        #expect(try env.checkpoints().checkpoint(other.id).taskID == "other")
+        let error = #expect(throws: RecoveryError.self) {
+            try env.checkpoints().checkpoint(CheckpointID(taskID: "t", sequence: other.sequence))
+        }
+        #expect(error?.code == .checkpointNotFound)
+        #expect(error?.message.contains("t#1") == true)
     }
 
     @Test func cleanupKeepsTheNewestN() throws {
@@ -253,5 +268,114 @@ import Testing
         // Keeping fewer than one is keeping one: the newest checkpoint always stays.
         #expect(try env.checkpoints().cleanup(taskID: "t", keepNewest: 0) == 1)
         #expect(try env.checkpoints().list(taskID: "t").map(\.sequence) == [7, verified.sequence])
+    }
+
+    // MARK: stored reports
+
+    @Test func aVerifiedCommitStoresNoReportButReturnsIt() throws {
+        let stored = try commit("t")
+        #expect(stored.verified)
+        #expect(stored.verification?.verified == true, "the commit still returns the report it made")
+        #expect(stored.verification?.items.map(\.holds) == [true])
+        let row = try #require(try env.backend.checkpoint(id: stored.id))
+        #expect(row.verified)
+        #expect(row.verifiedAtMillis == env.clock.nowMillis())
+        #expect(row.verification == nil)
+        let read = try env.checkpoints().checkpoint(stored.id)
+        #expect(read.verified)
+        #expect(read.verification == nil)
+        #expect(try env.checkpoints().lastVerified(taskID: "t")?.id == stored.id)
+    }
+
+    @Test func aCommitWhoseEvidenceFailsStoresItsReport() throws {
+        let stored = try commit("t", evidence: failingEvidence)
+        let row = try #require(try env.backend.checkpoint(id: stored.id))
+        #expect(!row.verified)
+        #expect(row.verifiedAtMillis == nil)
+        let text = try #require(row.verification)
+        #expect(try VerificationReport(json: JSONParser.parse(text)) == stored.verification)
+        let read = try env.checkpoints().checkpoint(stored.id)
+        #expect(read.verification == stored.verification)
+        #expect(read.verification?.verified == false)
+        #expect(read.verification?.items.map(\.holds) == [false])
+        #expect(read.verification?.checkedAtMillis == env.clock.nowMillis())
+    }
+
+    @Test(arguments: [PackPolicy.allowPartial, .atLeast(1)])
+    func aVerifiedCommitWithAnItemThatFailsStoresItsReport(policy: PackPolicy) throws {
+        let pack = EvidencePack(passingEvidence.items + failingEvidence.items, policy: policy)
+        let stored = try commit("t", evidence: pack)
+        #expect(stored.verified)
+        let row = try #require(try env.backend.checkpoint(id: stored.id))
+        #expect(row.verified)
+        #expect(row.verifiedAtMillis == env.clock.nowMillis())
+        #expect(row.verification != nil, "a report with a failed item must be kept")
+        let read = try env.checkpoints().checkpoint(stored.id)
+        #expect(read.verification == stored.verification)
+        #expect(read.verification?.verified == true)
+        #expect(read.verification?.items.map(\.holds) == [true, false])
+    }
+
+    @Test func aCheckedCommitWithAnEmptyPackIsUnverifiedAndStoresItsReport() throws {
+        let stored = try commit("t", evidence: .empty)
+        #expect(!stored.verified)
+        let row = try #require(try env.backend.checkpoint(id: stored.id))
+        #expect(!row.verified)
+        #expect(row.verification != nil)
+        #expect(try env.checkpoints().checkpoint(stored.id).verification?.verified == false)
+    }
+
+    @Test func anUncheckedCommitStoresNoReportAndNoVerdictTime() throws {
+        let stored = try commit("t", verify: false)
+        let row = try #require(try env.backend.checkpoint(id: stored.id))
+        #expect(!row.verified)
+        #expect(row.verifiedAtMillis == nil)
+        #expect(row.verification == nil)
+    }
+
+    @Test func verifyAlwaysStoresItsReportEvenWhenEveryItemHolds() throws {
+        let stored = try commit("t")
+        #expect(try env.backend.checkpoint(id: stored.id)?.verification == nil)
+        env.clock.advance(byMillis: 1_000)
+        let report = try env.checkpoints().verify(stored.id)
+        #expect(report.verified)
+        let row = try #require(try env.backend.checkpoint(id: stored.id))
+        #expect(row.verified)
+        #expect(row.verifiedAtMillis == env.clock.nowMillis())
+        let text = try #require(row.verification)
+        #expect(try VerificationReport(json: JSONParser.parse(text)) == report)
+        #expect(try env.checkpoints().checkpoint(stored.id).verification == report)
+    }
+
+    // MARK: CheckpointID
+
+    @Test func checkpointIDDescribesItselfAsTaskHashSequence() throws {
+        #expect(CheckpointID(taskID: "t", sequence: 3).description == "t#3")
+        #expect("\(CheckpointID(taskID: "build-7", sequence: 12))" == "build-7#12")
+        #expect(CheckpointID(taskID: "a#b", sequence: 0).description == "a#b#0")
+        try commit("job")
+        let stored = try commit("job")
+        #expect(stored.id == CheckpointID(taskID: "job", sequence: 2))
+        #expect(stored.id.description == "job#2")
+        #expect(try env.backend.checkpoint(id: stored.id)?.id == stored.id)
+    }
+
+    @Test func checkpointIDsCompareByTaskThenSequence() {
+        let ids = [
+            CheckpointID(taskID: "b", sequence: 1), CheckpointID(taskID: "a", sequence: 10),
+            CheckpointID(taskID: "a", sequence: 2),
+        ]
+        #expect(ids.sorted().map(\.description) == ["a#2", "a#10", "b#1"])
+        #expect(CheckpointID(taskID: "a", sequence: 1) == CheckpointID(taskID: "a", sequence: 1))
+        #expect(CheckpointID(taskID: "a", sequence: 1) != CheckpointID(taskID: "b", sequence: 1))
+        #expect(Set(ids + ids).count == 3)
+    }
+
+    @Test func notFoundMessagesNameTheID() {
+        let error = #expect(throws: RecoveryError.self) {
+            try env.checkpoints().rollback(to: CheckpointID(taskID: "gone", sequence: 4))
+        }
+        #expect(error?.code == .checkpointNotFound)
+        #expect(error?.message.contains("gone#4") == true)
     }
 }

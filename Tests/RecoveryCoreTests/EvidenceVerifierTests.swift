@@ -200,7 +200,7 @@ import Testing
             ], policy: .atLeast(2))
         let manager = env.checkpoints()
         let stored = try manager.commitStep(manager.beginStep(taskID: "t", type: .toolExecuted, snapshot: nil), evidence: pack)
-        #expect(try manager.checkpoint(id: stored.id).evidence == pack)
+        #expect(try manager.checkpoint(stored.id).evidence == pack)
     }
 
     @Test func lastVerifiedWithRecheckFallsBackWhenAnArtifactWasDeleted() throws {

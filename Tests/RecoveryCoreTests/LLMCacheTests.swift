@@ -61,6 +61,24 @@ import Testing
         #expect(try CanonicalJSON.encode(parsed) == bytes)
     }
 
+    /// Whatever the fields hold, the encoding is the bytes `CanonicalJSON` gives for them.
+    @Test(arguments: [
+        LLMRequest(operation: "o", prompt: "p", model: "m"),
+        LLMRequest(operation: "", prompt: "", model: "", taskID: nil, parameters: [:]),
+        LLMRequest(operation: "op/1", prompt: "line\n\"q\" ✓", model: "é", taskID: "t", parameters: [
+            "top_p": 0.9, "temperature": 0, "Stop": ["\n", "END"], "tools": [["name": "b", "args": [:]]],
+            "prompt": "shadow", "model": nil,
+        ]),
+    ])
+    func everyRequestEncodingIsCanonicalJSON(request: LLMRequest) throws {
+        let expected: JSONValue = [
+            "kind": "llm", "model": .string(request.model), "operation": .string(request.operation),
+            "prompt": .string(request.prompt), "task": request.taskID.map(JSONValue.string) ?? .null,
+            "parameters": .object(request.parameters),
+        ]
+        #expect(try request.canonicalJSON() == CanonicalJSON.encode(expected))
+    }
+
     @Test func theKeyDiffersWhenAnyFieldDiffers() throws {
         var variants: [LLMRequest] = [request]
         var r = request

@@ -47,6 +47,22 @@ import Testing
         #expect(try CanonicalJSON.encode(parsed) == bytes)
     }
 
+    /// Whatever the fields hold, the encoding is the bytes `CanonicalJSON` gives for them.
+    @Test(arguments: [
+        ToolRequest(tool: "shell", command: "ls"),
+        ToolRequest(tool: "", command: "", taskID: nil, parameters: [:]),
+        ToolRequest(tool: "zz", command: "a\"b\\c\n/é", taskID: "t/1", parameters: [
+            "z": 1, "a": [true, nil, 2.5], "M": ["y": "x", "b": ["k": [:]]], "é": "", "task": "shadow", "kind": "x",
+        ]),
+    ])
+    func everyCallEncodingIsCanonicalJSON(call: ToolRequest) throws {
+        let expected: JSONValue = [
+            "kind": "tool", "tool": .string(call.tool), "command": .string(call.command),
+            "task": call.taskID.map(JSONValue.string) ?? .null, "parameters": .object(call.parameters),
+        ]
+        #expect(try call.canonicalJSON() == CanonicalJSON.encode(expected))
+    }
+
     @Test func theIntentIsStoredBeforeTheToolRuns() throws {
         let ledger = ledger()
         let key = try call.key()

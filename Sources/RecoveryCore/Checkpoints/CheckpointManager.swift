@@ -14,7 +14,7 @@ public struct PendingStep: Sendable, Hashable {
 
 /// A stored checkpoint whose snapshot matched its hash when it was read.
 public struct Checkpoint: Sendable, Hashable {
-    public let id: Int64
+    public var id: CheckpointID { CheckpointID(taskID: taskID, sequence: sequence) }
     public let sequence: Int64
     public let taskID: String
     public let type: CheckpointType
@@ -78,11 +78,11 @@ public struct CheckpointManager: Sendable {
         let row = try store.insertCheckpoint(
             NewCheckpoint(
                 taskID: step.taskID, type: step.type, workItemID: step.workItemID, snapshot: step.snapshotJSON,
-                snapshotSHA256: step.snapshotSHA256, evidence: try CanonicalJSON.string(evidence.json),
+                snapshotSHA256: step.snapshotSHA256, evidence: try evidence.canonicalJSON(),
                 verified: report?.verified ?? false, verification: try report.flatMap(Self.storedForm),
                 createdAtMillis: now))
         return Checkpoint(
-            id: row.id, sequence: row.sequence, taskID: step.taskID, type: step.type, workItemID: step.workItemID,
+            sequence: row.sequence, taskID: step.taskID, type: step.type, workItemID: step.workItemID,
             snapshot: step.snapshot, snapshotJSON: step.snapshotJSON, snapshotSHA256: step.snapshotSHA256,
             evidence: evidence, verified: row.verified, verifiedAtMillis: row.verifiedAtMillis, verification: report,
             createdAtMillis: now)
@@ -95,18 +95,18 @@ public struct CheckpointManager: Sendable {
     }
 
     /// The checkpoint, after checking its snapshot against its hash.
-    public func checkpoint(id: Int64) throws -> Checkpoint {
+    public func checkpoint(_ id: CheckpointID) throws -> Checkpoint {
         guard let row = try store.checkpoint(id: id) else {
-            throw RecoveryError(.checkpointNotFound, "no checkpoint has id \(id)")
+            throw RecoveryError(.checkpointNotFound, "no checkpoint \(id) (task \(id.taskID), sequence \(id.sequence))")
         }
         return try decode(row)
     }
 
     /// Re-checks the checkpoint's evidence (and its snapshot hash) and records the verdict.
     @discardableResult
-    public func verify(id: Int64) throws -> VerificationReport {
+    public func verify(_ id: CheckpointID) throws -> VerificationReport {
         guard let row = try store.checkpoint(id: id) else {
-            throw RecoveryError(.checkpointNotFound, "no checkpoint has id \(id)")
+            throw RecoveryError(.checkpointNotFound, "no checkpoint \(id) (task \(id.taskID), sequence \(id.sequence))")
         }
         let now = clock.nowMillis()
         let report: VerificationReport
@@ -152,9 +152,9 @@ public struct CheckpointManager: Sendable {
     }
 
     /// The snapshot to roll back to, returned only after its evidence verifies again.
-    public func rollback(to id: Int64) throws -> JSONValue {
-        let checkpoint = try checkpoint(id: id)
-        let report = try verify(id: id)
+    public func rollback(to id: CheckpointID) throws -> JSONValue {
+        let checkpoint = try checkpoint(id)
+        let report = try verify(id)
         guard report.verified else {
             throw RecoveryError(.notVerified, "cannot roll back to checkpoint \(id): \(report.summary)")
         }
@@ -166,16 +166,16 @@ public struct CheckpointManager: Sendable {
     }
 
     /// Deletes checkpoints by id; the task's newest checkpoint and newest verified one are kept.
-    public func delete(taskID: String, ids: [Int64]) throws -> Int {
-        try store.deleteCheckpoints(taskID: taskID, ids: ids, keepNewest: nil)
+    public func delete(taskID: String, sequences: [Int64]) throws -> Int {
+        try store.deleteCheckpoints(taskID: taskID, sequences: sequences, keepNewest: nil)
     }
 
     /// Keeps the newest `keepNewest` (at least 1) checkpoints of the task, and its newest verified one.
     public func cleanup(taskID: String, keepNewest: Int) throws -> Int {
-        try store.deleteCheckpoints(taskID: taskID, ids: nil, keepNewest: keepNewest)
+        try store.deleteCheckpoints(taskID: taskID, sequences: nil, keepNewest: keepNewest)
     }
 
-    private func unverify(_ id: Int64, note: String) throws {
+    private func unverify(_ id: CheckpointID, note: String) throws {
         let report = VerificationReport(verified: false, items: [], checkedAtMillis: clock.nowMillis(), note: note)
         _ = try store.recordVerification(
             id: id, verified: false, atMillis: report.checkedAtMillis, report: try CanonicalJSON.string(report.json))
@@ -187,7 +187,7 @@ public struct CheckpointManager: Sendable {
         guard actual == row.snapshotSHA256 else {
             throw RecoveryError(
                 .corruptSnapshot,
-                "checkpoint \(row.id) (task \(row.taskID), seq \(row.sequence)) is corrupt: its snapshot hashes to \(actual), stored hash \(row.snapshotSHA256)")
+                "checkpoint \(row.id) is corrupt: its snapshot hashes to \(actual), stored hash \(row.snapshotSHA256)")
         }
         let snapshot: JSONValue
         do { snapshot = try JSONParser.parse(row.snapshot) } catch {
@@ -202,7 +202,7 @@ public struct CheckpointManager: Sendable {
         }
         let verification = try row.verification.flatMap { VerificationReport(json: try JSONParser.parse($0)) }
         return Checkpoint(
-            id: row.id, sequence: row.sequence, taskID: row.taskID, type: type, workItemID: row.workItemID,
+            sequence: row.sequence, taskID: row.taskID, type: type, workItemID: row.workItemID,
             snapshot: snapshot, snapshotJSON: row.snapshot, snapshotSHA256: row.snapshotSHA256, evidence: evidence,
             verified: row.verified, verifiedAtMillis: row.verifiedAtMillis, verification: verification,
             createdAtMillis: row.createdAtMillis)

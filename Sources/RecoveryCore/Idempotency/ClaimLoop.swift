@@ -4,7 +4,7 @@
 struct ClaimLoop: Sendable {
     enum Outcome {
         /// A stored result (a cache hit or a replay).
-        case stored(IdempotencyEntry, waited: Bool)
+        case stored(String, waited: Bool)
         /// This call produced the result; `tookOver` names the entry it replaced.
         case produced(String, tookOver: IdempotencyEntry?)
     }
@@ -28,12 +28,13 @@ struct ClaimLoop: Sendable {
         var backoffMillis: Int64 = 1
         while true {
             let now = clock.nowMillis()
+            if let result = try store.storedResult(key: key, nowMillis: now) { return .stored(result, waited: waited) }
             let entry = try store.entry(key: key)
             var replacing: Int64? = nil
             if let entry {
                 switch entry.status {
                 case .done:
-                    if let expires = entry.expiresAtMillis, expires > now { return .stored(entry, waited: waited) }
+                    if let expires = entry.expiresAtMillis, expires > now { return .stored(entry.result ?? "", waited: waited) }
                     replacing = entry.claimToken  // expired: produce again, re-arming the TTL
                 case .claimed where entry.claimExpiresAtMillis > now && ClaimOwner.mayBeAlive(entry.owner):
                     guard Int64(waitStart.elapsedMillis) < maxWaitMillis else {

@@ -20,9 +20,9 @@ public struct LLMRequest: Sendable, Hashable {
 
     /// Canonical JSON of every field (keys in sorted order); the key is its SHA-256.
     public func canonicalJSON() throws -> [UInt8] {
-        try IdempotencyKeys.encode(kind: "llm", fields: [
-            ("model", model), ("operation", operation), ("prompt", prompt),
-        ], taskID: taskID, parameters: parameters)
+        try IdempotencyKeys.encode(
+            kind: "llm", before: [], after: [("model", model), ("operation", operation)],
+            afterParameters: [("prompt", prompt)], taskID: taskID, parameters: parameters)
     }
 
     public func key() throws -> String { Digest.sha256Hex(try canonicalJSON()) }
@@ -43,32 +43,47 @@ public struct ToolRequest: Sendable, Hashable {
     }
 
     public func canonicalJSON() throws -> [UInt8] {
-        try IdempotencyKeys.encode(kind: "tool", fields: [("command", command), ("tool", tool)], taskID: taskID, parameters: parameters)
+        try IdempotencyKeys.encode(
+            kind: "tool", before: [("command", command)], after: [], afterParameters: [],
+            taskID: taskID, parameters: parameters, afterTask: [("tool", tool)])
     }
 
     public func key() throws -> String { Digest.sha256Hex(try canonicalJSON()) }
 }
 
 enum IdempotencyKeys {
-    /// Writes `{"<field>":...,"kind":...,"parameters":{...},"task":...}` with keys in sorted
-    /// order: the same bytes `CanonicalJSON` would give, without building a dictionary on the
-    /// hot path. `fields` must be sorted and sort before "kind".
-    static func encode(kind: String, fields: [(String, String)], taskID: String?, parameters: [String: JSONValue]) throws -> [UInt8] {
+    /// Writes the canonical JSON object of a request (the same bytes `CanonicalJSON` gives)
+    /// without building a dictionary on the hot path. The object's keys, in sorted order, are:
+    /// `before`, "kind", `after`, "parameters", `afterParameters`, "task", `afterTask`; the
+    /// callers pass each group sorted and in its place (a test checks against `CanonicalJSON`).
+    static func encode(
+        kind: String, before: [(String, String)], after: [(String, String)], afterParameters: [(String, String)],
+        taskID: String?, parameters: [String: JSONValue], afterTask: [(String, String)] = []
+    ) throws -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(96 + fields.reduce(0) { $0 + $1.1.utf8.count })
+        out.reserveCapacity(128 + (before + after + afterParameters + afterTask).reduce(0) { $0 + $1.1.utf8.count })
         out.append(UInt8(ascii: "{"))
-        for (name, value) in fields {
+        func field(_ name: String, _ value: String) {
             CanonicalJSON.writeString(name, into: &out)
             out.append(UInt8(ascii: ":"))
             CanonicalJSON.writeString(value, into: &out)
             out.append(UInt8(ascii: ","))
         }
-        out.append(contentsOf: Array("\"kind\":".utf8))
-        CanonicalJSON.writeString(kind, into: &out)
-        out.append(contentsOf: Array(",\"parameters\":".utf8))
+        for (name, value) in before { field(name, value) }
+        field("kind", kind)
+        for (name, value) in after { field(name, value) }
+        out.append(contentsOf: "\"parameters\":".utf8)
         try CanonicalJSON.write(.object(parameters), into: &out)
-        out.append(contentsOf: Array(",\"task\":".utf8))
-        if let taskID { CanonicalJSON.writeString(taskID, into: &out) } else { out.append(contentsOf: Array("null".utf8)) }
+        out.append(UInt8(ascii: ","))
+        for (name, value) in afterParameters { field(name, value) }
+        out.append(contentsOf: "\"task\":".utf8)
+        if let taskID { CanonicalJSON.writeString(taskID, into: &out) } else { out.append(contentsOf: "null".utf8) }
+        for (name, value) in afterTask {
+            out.append(UInt8(ascii: ","))
+            CanonicalJSON.writeString(name, into: &out)
+            out.append(UInt8(ascii: ":"))
+            CanonicalJSON.writeString(value, into: &out)
+        }
         out.append(UInt8(ascii: "}"))
         return out
     }

@@ -48,12 +48,12 @@ public final class LLMCache: Sendable {
             key: key, taskID: request.taskID, request: { String(decoding: canonical, as: UTF8.self) },
             abandoned: { _ in true }, produce: generate)
         switch outcome {
-        case .stored(let entry, let waited):
+        case .stored(let value, let waited):
             counters.withLock {
                 $0.hits += 1
                 if waited { $0.waits += 1 }
             }
-            return CacheResult(key: key, value: entry.result ?? "", hit: true)
+            return CacheResult(key: key, value: value, hit: true)
         case .produced(let value, let tookOver):
             counters.withLock {
                 $0.misses += 1
@@ -65,10 +65,7 @@ public final class LLMCache: Sendable {
 
     /// The stored, unexpired output for `request`, without generating.
     public func lookup(_ request: LLMRequest) throws -> String? {
-        guard let entry = try loop.store.entry(key: try request.key()), entry.status == .done,
-            let expires = entry.expiresAtMillis, expires > loop.clock.nowMillis()
-        else { return nil }
-        return entry.result
+        try loop.store.storedResult(key: try request.key(), nowMillis: loop.clock.nowMillis())
     }
 
     /// Removes the entry; the next request generates again. True if there was one.

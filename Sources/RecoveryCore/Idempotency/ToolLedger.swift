@@ -68,9 +68,9 @@ public final class ToolLedger: Sendable {
                 return true
             }, produce: execute)
         switch outcome {
-        case .stored(let entry, _):
+        case .stored(let output, _):
             counters.withLock { $0.replays += 1 }
-            return ToolResult(key: key, output: entry.result ?? "", replayed: true, reran: false)
+            return ToolResult(key: key, output: output, replayed: true, reran: false)
         case .produced(let output, let tookOver):
             let reran = tookOver.map { $0.status != .done } ?? false
             counters.withLock {

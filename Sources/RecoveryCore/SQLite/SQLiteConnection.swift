@@ -45,7 +45,7 @@ public struct SQLiteOptions: Sendable {
 final class SQLiteConnection {
     let handle: OpaquePointer
     let path: String
-    private var cache: [String: SQLiteStatement] = [:]
+    private var cache: [SQLKey: SQLiteStatement] = [:]
     private(set) var inTransaction = false
 
     init(path: String, options: SQLiteOptions) throws(SQLiteError) {
@@ -63,13 +63,30 @@ final class SQLiteConnection {
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, options.busyTimeoutMillis)
         if !options.readOnly {
-            try exec("PRAGMA journal_mode=WAL")
+            try enableWAL(timeoutMillis: Int64(options.busyTimeoutMillis))
             try exec("PRAGMA synchronous=\(options.durability.pragmaValue)")
         }
         try exec("PRAGMA cache_size=\(options.cacheSize)")
         try exec("PRAGMA temp_store=\(options.tempStoreMemory ? "MEMORY" : "DEFAULT")")
         try exec("PRAGMA mmap_size=\(options.mmapSize)")
         try exec("PRAGMA foreign_keys=ON")
+    }
+
+    /// Switching a new database to WAL needs an exclusive lock, and SQLite returns SQLITE_BUSY
+    /// at once (without its busy handler) when another process holds any lock: several
+    /// processes opening a new file together meet that. Retried until the busy timeout.
+    private func enableWAL(timeoutMillis: Int64) throws(SQLiteError) {
+        let start = Posix.monotonicNanos()
+        var pause: Int64 = 1
+        while true {
+            do {
+                try exec("PRAGMA journal_mode=WAL")
+                return
+            } catch let error where error.isBusy && Int64((Posix.monotonicNanos() - start) / 1_000_000) < timeoutMillis {
+                Posix.sleep(millis: pause)
+                pause = min(pause * 2, 20)
+            }
+        }
     }
 
     deinit {
@@ -88,12 +105,13 @@ final class SQLiteConnection {
     }
 
     private func statement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
-        if let cached = cache[sql] { return cached }
+        let key = SQLKey(sql: sql)
+        if let cached = cache[key] { return cached }
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
         guard rc == SQLITE_OK, let stmt else { throw error(rc, sql: sql) }
         let prepared = SQLiteStatement(handle: stmt, sql: sql)
-        cache[sql] = prepared
+        cache[key] = prepared
         return prepared
     }
 
@@ -174,4 +192,24 @@ final class SQLiteConnection {
     }
 
     static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+}
+
+/// A statement cache key that hashes the SQL's length and its first and last 32 bytes instead
+/// of the whole text (statements are long; they are looked up on every call). Equality still
+/// compares the whole text, so a collision costs a comparison, never a wrong statement.
+struct SQLKey: Hashable {
+    let sql: String
+
+    func hash(into hasher: inout Hasher) {
+        let utf8 = sql.utf8
+        hasher.combine(utf8.count)
+        let done = utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes.prefix(32))))
+            hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes.suffix(32))))
+            return true
+        }
+        if done == nil { hasher.combine(sql) }
+    }
+
+    static func == (a: SQLKey, b: SQLKey) -> Bool { a.sql == b.sql }
 }

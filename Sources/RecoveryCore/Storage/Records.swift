@@ -1,7 +1,24 @@
 /// Rows as the storage interface passes them: plain values, already encoded.
 /// Parsing, hashing and evidence checking happen in the core, not in a backend.
 
-/// A checkpoint about to be stored. The backend assigns `id` and `sequence`.
+/// A checkpoint is identified by its task and its sequence number in that task.
+public struct CheckpointID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var taskID: String
+    public var sequence: Int64
+
+    public init(taskID: String, sequence: Int64) {
+        self.taskID = taskID
+        self.sequence = sequence
+    }
+
+    public var description: String { "\(taskID)#\(sequence)" }
+
+    public static func < (a: CheckpointID, b: CheckpointID) -> Bool {
+        (a.taskID, a.sequence) < (b.taskID, b.sequence)
+    }
+}
+
+/// A checkpoint about to be stored. The backend assigns its `sequence`.
 public struct NewCheckpoint: Sendable, Hashable {
     public var taskID: String
     public var type: CheckpointType
@@ -34,7 +51,6 @@ public struct NewCheckpoint: Sendable, Hashable {
 
 /// A stored checkpoint, as the backend returns it.
 public struct CheckpointRow: Sendable, Hashable {
-    public var id: Int64
     public var sequence: Int64
     public var taskID: String
     /// The stored type name; the core rejects names it does not know.
@@ -48,12 +64,13 @@ public struct CheckpointRow: Sendable, Hashable {
     public var verification: String?
     public var createdAtMillis: Int64
 
+    public var id: CheckpointID { CheckpointID(taskID: taskID, sequence: sequence) }
+
     public init(
-        id: Int64, sequence: Int64, taskID: String, type: String, workItemID: String?, snapshot: String,
+        sequence: Int64, taskID: String, type: String, workItemID: String?, snapshot: String,
         snapshotSHA256: String, evidence: String, verified: Bool, verifiedAtMillis: Int64?, verification: String?,
         createdAtMillis: Int64
     ) {
-        self.id = id
         self.sequence = sequence
         self.taskID = taskID
         self.type = type

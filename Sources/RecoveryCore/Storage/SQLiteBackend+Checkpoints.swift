@@ -1,14 +1,14 @@
 extension SQLiteBackend {
     static let checkpointColumns = """
-        id, seq, task_id, type, work_item_id, snapshot, snapshot_sha256, evidence, verified, verified_at,
+        seq, task_id, type, work_item_id, snapshot, snapshot_sha256, evidence, verified, verified_at,
         verification, created_at
         """
 
     static func checkpointRow(_ r: SQLiteRow) -> CheckpointRow {
         CheckpointRow(
-            id: r.int(0), sequence: r.int(1), taskID: r.text(2), type: r.text(3), workItemID: r.optionalText(4),
-            snapshot: r.text(5), snapshotSHA256: r.text(6), evidence: r.text(7), verified: r.int(8) != 0,
-            verifiedAtMillis: r.optionalInt(9), verification: r.optionalText(10), createdAtMillis: r.int(11))
+            sequence: r.int(0), taskID: r.text(1), type: r.text(2), workItemID: r.optionalText(3),
+            snapshot: r.text(4), snapshotSHA256: r.text(5), evidence: r.text(6), verified: r.int(7) != 0,
+            verifiedAtMillis: r.optionalInt(8), verification: r.optionalText(9), createdAtMillis: r.int(10))
     }
 
     public func insertCheckpoint(_ c: NewCheckpoint) throws -> CheckpointRow {
@@ -16,13 +16,17 @@ extension SQLiteBackend {
     }
 
     /// Stores `c` with the next sequence number of its task. Must run inside a write transaction
-    /// (`BEGIN IMMEDIATE`): the number is the task's highest plus one, read from the
-    /// `(task_id, seq)` index under the write lock, so numbers are never shared or skipped; and
-    /// since a task's newest checkpoint is never deleted, never reused.
+    /// (`BEGIN IMMEDIATE`): the number is the task's highest plus one, read from the primary key
+    /// `(task_id, seq)` under the write lock, so numbers are never shared or skipped; and since a
+    /// task's newest checkpoint is never deleted, never reused. The table is clustered on that
+    /// key (`WITHOUT ROWID`), so a commit writes one B-tree.
     static func insertCheckpoint(_ c: NewCheckpoint, into db: SQLiteConnection) throws -> CheckpointRow {
         precondition(db.inTransaction, "insertCheckpoint outside a write transaction")
-        let seq = try db.queryOne(
-            "SELECT COALESCE(MAX(seq), 0) + 1 FROM checkpoints WHERE task_id = ?1", [.text(c.taskID)], row: { $0.int(0) }) ?? 1
+        // `ORDER BY seq DESC LIMIT 1` seeks to the task's last key; `COALESCE(MAX(seq), 0)` would
+        // not get SQLite's min/max optimisation and would scan every checkpoint of the task.
+        let seq = (try db.queryOne(
+            "SELECT seq FROM checkpoints WHERE task_id = ?1 ORDER BY seq DESC LIMIT 1", [.text(c.taskID)],
+            row: { $0.int(0) }) ?? 0) + 1
         try db.run(
             """
             INSERT INTO checkpoints (task_id, seq, type, work_item_id, snapshot, snapshot_sha256, evidence,
@@ -34,17 +38,18 @@ extension SQLiteBackend {
                 .text(c.snapshotSHA256), .text(c.evidence), .int(c.verified ? 1 : 0),
                 c.verified ? .int(c.createdAtMillis) : .null, .optional(c.verification), .int(c.createdAtMillis),
             ])
-        let id = db.lastInsertRowID
         return CheckpointRow(
-            id: id, sequence: seq, taskID: c.taskID, type: c.type.rawValue, workItemID: c.workItemID,
+            sequence: seq, taskID: c.taskID, type: c.type.rawValue, workItemID: c.workItemID,
             snapshot: c.snapshot, snapshotSHA256: c.snapshotSHA256, evidence: c.evidence, verified: c.verified,
             verifiedAtMillis: c.verified ? c.createdAtMillis : nil, verification: c.verification,
             createdAtMillis: c.createdAtMillis)
     }
 
-    public func checkpoint(id: Int64) throws -> CheckpointRow? {
+    public func checkpoint(id: CheckpointID) throws -> CheckpointRow? {
         try withConnection { db in
-            try db.queryOne("SELECT \(Self.checkpointColumns) FROM checkpoints WHERE id = ?1", [.int(id)], row: Self.checkpointRow)
+            try db.queryOne(
+                "SELECT \(Self.checkpointColumns) FROM checkpoints WHERE task_id = ?1 AND seq = ?2",
+                [.text(id.taskID), .int(id.sequence)], row: Self.checkpointRow)
         }
     }
 
@@ -63,38 +68,38 @@ extension SQLiteBackend {
         }
     }
 
-    public func recordVerification(id: Int64, verified: Bool, atMillis: Int64, report: String?) throws -> Bool {
+    public func recordVerification(id: CheckpointID, verified: Bool, atMillis: Int64, report: String?) throws -> Bool {
         try withConnection { db in
             try db.write {
                 try db.run(
-                    "UPDATE checkpoints SET verified = ?2, verified_at = ?3, verification = ?4 WHERE id = ?1",
-                    [.int(id), .int(verified ? 1 : 0), .int(atMillis), .optional(report)]) == 1
+                    "UPDATE checkpoints SET verified = ?3, verified_at = ?4, verification = ?5 WHERE task_id = ?1 AND seq = ?2",
+                    [.text(id.taskID), .int(id.sequence), .int(verified ? 1 : 0), .int(atMillis), .optional(report)]) == 1
             }
         }
     }
 
-    public func deleteCheckpoints(taskID: String, ids: [Int64]?, keepNewest: Int?) throws -> Int {
+    public func deleteCheckpoints(taskID: String, sequences: [Int64]?, keepNewest: Int?) throws -> Int {
         try withConnection { db in
             try db.write {
                 // Never deleted: the newest verified checkpoint (the resume point) and the newest
                 // checkpoint (the sequence high-water mark, so that numbers are never reused).
                 let protected = try db.queryOne(
-                    "SELECT id FROM checkpoints WHERE task_id = ?1 AND verified = 1 ORDER BY seq DESC LIMIT 1",
+                    "SELECT seq FROM checkpoints WHERE task_id = ?1 AND verified = 1 ORDER BY seq DESC LIMIT 1",
                     [.text(taskID)], row: { $0.int(0) }) ?? -1
                 let newest = try db.queryOne(
-                    "SELECT id FROM checkpoints WHERE task_id = ?1 ORDER BY seq DESC LIMIT 1",
+                    "SELECT seq FROM checkpoints WHERE task_id = ?1 ORDER BY seq DESC LIMIT 1",
                     [.text(taskID)], row: { $0.int(0) }) ?? -1
                 var deleted = 0
-                if let ids {
-                    for id in ids where id != protected && id != newest {
+                if let sequences {
+                    for seq in sequences where seq != protected && seq != newest {
                         deleted += try db.run(
-                            "DELETE FROM checkpoints WHERE id = ?1 AND task_id = ?2", [.int(id), .text(taskID)])
+                            "DELETE FROM checkpoints WHERE task_id = ?1 AND seq = ?2", [.text(taskID), .int(seq)])
                     }
                 }
                 if let keepNewest {
                     deleted += try db.run(
                         """
-                        DELETE FROM checkpoints WHERE task_id = ?1 AND id != ?2 AND seq <= COALESCE(
+                        DELETE FROM checkpoints WHERE task_id = ?1 AND seq != ?2 AND seq <= COALESCE(
                             (SELECT seq FROM checkpoints WHERE task_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?3), -1)
                         """, [.text(taskID), .int(protected), .int(Int64(max(keepNewest, 1)))])
                 }

@@ -18,6 +18,14 @@ extension SQLiteBackend {
             expiresAtMillis: r.optionalInt(12))
     }
 
+    public func storedResult(key: String, nowMillis: Int64) throws -> String? {
+        try withConnection { db in
+            try db.queryOne(
+                "SELECT result FROM idempotency WHERE key = ?1 AND status = 'done' AND expires_at > ?2",
+                [.text(key), .int(nowMillis)], row: { $0.text(0) })
+        }
+    }
+
     public func entry(key: String) throws -> IdempotencyEntry? {
         try withConnection { db in
             try db.queryOne("SELECT \(Self.lookupColumns) FROM idempotency WHERE key = ?1", [.text(key)], row: Self.entryRow)

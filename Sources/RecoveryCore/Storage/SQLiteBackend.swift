@@ -45,7 +45,7 @@ public final class SQLiteBackend: RecoveryBackend {
     // MARK: TaskStore
 
     public func setTaskState(taskID: String, state: TaskState, detail: String?, nowMillis: Int64) throws {
-        try withConnection { db in
+        _ = try withConnection { db in
             try db.run(
                 """
                 INSERT INTO tasks (task_id, state, detail, updated_at) VALUES (?1, ?2, ?3, ?4)
@@ -100,14 +100,14 @@ extension SQLiteBackend {
     /// A bare `BEGIN IMMEDIATE` / one-row `INSERT` / `COMMIT` on this connection: the floor every
     /// write of the core stands on. Benchmarks measure it in the same run as the core.
     public func rawInsertTransaction(payload: String) throws {
-        try withConnection { db in
+        _ = try withConnection { db in
             try db.write { try db.run("INSERT INTO bench_raw (payload) VALUES (?1)", [.text(payload)]) }
         }
     }
 
     /// Creates the table `rawInsertTransaction` writes to.
     public func prepareRawInsertTable() throws {
-        try withConnection { db in
+        _ = try withConnection { db in
             try db.write { try db.exec("CREATE TABLE IF NOT EXISTS bench_raw (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)") }
         }
     }

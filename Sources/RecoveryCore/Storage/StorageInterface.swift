@@ -11,15 +11,15 @@
 ///   and a deleted checkpoint's number is never reused.
 public protocol CheckpointStore: Sendable {
     func insertCheckpoint(_ checkpoint: NewCheckpoint) throws -> CheckpointRow
-    func checkpoint(id: Int64) throws -> CheckpointRow?
+    func checkpoint(id: CheckpointID) throws -> CheckpointRow?
     /// Newest (highest sequence) first.
     func checkpoints(_ query: CheckpointQuery) throws -> [CheckpointRow]
     /// Records the outcome of checking a checkpoint's evidence; false if no such checkpoint.
-    func recordVerification(id: Int64, verified: Bool, atMillis: Int64, report: String?) throws -> Bool
+    func recordVerification(id: CheckpointID, verified: Bool, atMillis: Int64, report: String?) throws -> Bool
     /// Deletes the given checkpoints, or (with `keepNewest`, at least 1) all but the newest N of
     /// the task. Never deletes the task's newest verified checkpoint (its resume point) nor its
     /// newest checkpoint (so sequence numbers are never reused). Returns how many were deleted.
-    func deleteCheckpoints(taskID: String, ids: [Int64]?, keepNewest: Int?) throws -> Int
+    func deleteCheckpoints(taskID: String, sequences: [Int64]?, keepNewest: Int?) throws -> Int
     /// Every task that has checkpoints.
     func checkpointTaskIDs() throws -> [String]
 }
@@ -50,6 +50,9 @@ public protocol LeaseStore: Sendable {
 ///   larger than any before it.
 /// - `completeKey`/`failKey` succeed only for the current claim token.
 public protocol IdempotencyStore: Sendable {
+    /// The result of a `done` entry that has not expired by `nowMillis`; the hot path of a
+    /// cache hit or a replay, so it should read no more than it returns.
+    func storedResult(key: String, nowMillis: Int64) throws -> String?
     func entry(key: String) throws -> IdempotencyEntry?
     /// Returns the new claim token, or nil when another claimant won.
     func claimKey(_ claim: IdempotencyClaim, replacing token: Int64?) throws -> Int64?
