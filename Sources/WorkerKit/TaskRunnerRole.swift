@@ -17,8 +17,7 @@ enum TaskRunnerRole {
                 if stepMillis > 0 { WorkerPosix.sleep(millis: stepMillis) }
                 let call = ToolRequest(tool: "append", command: "\(task):\(index)", taskID: task)
                 let result = try context.ledger.executeOrReplay(call, policy: context.toolPolicy) {
-                    let err = WorkerPosix.appendLine(effects, "\(task):\(index)")
-                    guard err == 0 else { throw RecoveryError(.storage, "cannot append to \(effects): errno \(err)") }
+                    try Effects.append(effects, "\(task):\(index)")
                     return "{\"exit\":0}"
                 }
                 return StepOutcome(

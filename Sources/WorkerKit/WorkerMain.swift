@@ -7,6 +7,8 @@ public enum WorkerRoles {
     static let roles: [String: @Sendable (WorkerOptions, any RecoveryBackend, EventWriter) throws -> Int] = [
         "checkpoint-writer": CheckpointWriterRole.run,
         "task-runner": TaskRunnerRole.run,
+        "cache-client": CacheClientRole.run,
+        "tool-client": ToolClientRole.run,
     ]
 
     public static var names: String { roles.keys.sorted().joined(separator: ", ") }

@@ -8,7 +8,7 @@ public struct WorkerOptions: Sendable {
 
     public let role: String
     private var values: [String: String]
-    private static let known: Set<String> = ["db", "durability", "task", "count", "steps", "step-ms", "effects", "die-with-parent"]
+    private static let known: Set<String> = ["db", "durability", "task", "count", "steps", "step-ms", "effects", "die-with-parent", "policy"]
 
     public init(arguments: [String]) throws(UsageError) {
         guard let role = arguments.first, !role.hasPrefix("-") else {

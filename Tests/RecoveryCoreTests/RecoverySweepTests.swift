@@ -181,4 +181,27 @@ import Testing
         #expect(try env.item("a").status == .inProgress)
         #expect(try env.item("a").attempts == 0)
     }
+
+    @Test func retentionKeepsTheNewestCheckpointsOfEveryTaskAndEachNewestVerified() throws {
+        let checkpoints = env.checkpoints()
+        let held = EvidencePack([.commandExit(command: "ok", expected: 0, observed: 0)])
+        let notHeld = EvidencePack([.commandExit(command: "bad", expected: 0, observed: 1)])
+        // Task a: 1 verified, then 5 unverified. Task b: 3 verified.
+        _ = try checkpoints.commitStep(try checkpoints.beginStep(taskID: "a", type: .iterationEnd, snapshot: 0), evidence: held)
+        for i in 1...5 {
+            _ = try checkpoints.commitStep(
+                try checkpoints.beginStep(taskID: "a", type: .iterationEnd, snapshot: .int(Int64(i))), evidence: notHeld)
+        }
+        for i in 0..<3 {
+            _ = try checkpoints.commitStep(
+                try checkpoints.beginStep(taskID: "b", type: .iterationEnd, snapshot: .int(Int64(i))), evidence: held)
+        }
+        var sweeper = sweep()
+        sweeper.retention = RecoverySweep.Retention(store: env.backend, keepNewest: 2)
+        let result = try sweeper.runOnce()
+        #expect(result.checkpointsDeleted == 3 + 1)
+        #expect(try checkpoints.list(taskID: "a").map(\.sequence) == [6, 5, 1])
+        #expect(try checkpoints.list(taskID: "b").map(\.sequence) == [3, 2])
+        #expect(try checkpoints.lastVerified(taskID: "a")?.sequence == 1)
+    }
 }

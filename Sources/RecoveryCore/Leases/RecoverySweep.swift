@@ -14,6 +14,8 @@ public struct RecoverySweep: Sendable {
         public var failed: Int
         public var batches: Int
         public var boundaryCheckpoints: Int
+        /// Checkpoints removed by retention cleanup (when `retention` is set).
+        public var checkpointsDeleted: Int
         public var durationMillis: Double
         public var items: [SweptItem]
     }
@@ -23,6 +25,20 @@ public struct RecoverySweep: Sendable {
     public var batchSize: Int
     /// Store an `error_boundary` checkpoint for each recovered item (in the batch's transaction).
     public var writeBoundaryCheckpoints: Bool
+    /// After sweeping, keep only the newest N checkpoints of every task (and each task's newest
+    /// verified one); nil leaves checkpoints alone.
+    public var retention: Retention?
+
+    public struct Retention: Sendable {
+        public var store: any CheckpointStore
+        public var keepNewest: Int
+
+        public init(store: any CheckpointStore, keepNewest: Int) {
+            precondition(keepNewest >= 1, "retention keeps at least the newest checkpoint")
+            self.store = store
+            self.keepNewest = keepNewest
+        }
+    }
 
     public init(
         store: any LeaseStore, clock: any RecoveryClock = SystemClock(), batchSize: Int = 500,
@@ -38,7 +54,8 @@ public struct RecoverySweep: Sendable {
     public func runOnce() throws -> Result {
         let watch = Stopwatch()
         let now = clock.nowMillis()
-        var result = Result(recovered: 0, failed: 0, batches: 0, boundaryCheckpoints: 0, durationMillis: 0, items: [])
+        var result = Result(
+            recovered: 0, failed: 0, batches: 0, boundaryCheckpoints: 0, checkpointsDeleted: 0, durationMillis: 0, items: [])
         let boundary: (@Sendable (SweptItem) throws -> NewCheckpoint?)? =
             writeBoundaryCheckpoints ? { @Sendable item in try Self.boundaryCheckpoint(item, nowMillis: now) } : nil
         while true {
@@ -51,6 +68,12 @@ public struct RecoverySweep: Sendable {
             }
             if writeBoundaryCheckpoints { result.boundaryCheckpoints += batch.count }
             if batch.count < batchSize { break }
+        }
+        if let retention {
+            for task in try retention.store.checkpointTaskIDs() {
+                result.checkpointsDeleted += try retention.store.deleteCheckpoints(
+                    taskID: task, sequences: nil, keepNewest: retention.keepNewest)
+            }
         }
         result.durationMillis = watch.elapsedMillis
         return result
