@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System SQLite (libsqlite3-dev), wrapped by RecoveryCore's SQLite layer.
@@ -43,7 +44,12 @@ let package = Package(
         // C helpers for calls Swift cannot make (variadic prctl).
         .target(name: "COrdealShims"),
         // Child processes, faults, histories and checkers (the scenario runner grows here).
-        .target(name: "Chaos", dependencies: ["RecoveryCore", "OrdealSupport", "COrdealShims"]),
+        .target(
+            name: "Chaos",
+            dependencies: [
+                "RecoveryCore", "OrdealSupport", "COrdealShims", "Metrics",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         // Benchmarks of the core on a backend.
         .target(name: "Bench", dependencies: ["RecoveryCore", "Metrics", "OrdealSupport"]),
         .executableTarget(
@@ -53,10 +59,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ordeal-worker", dependencies: ["WorkerKit"]),
+        // A deliberately faulty worker: each flag breaks one guarantee, so tests can show
+        // that every checker fails on a system that violates it. Used only by the tests.
+        .executableTarget(name: "ordeal-faulty-worker", dependencies: ["WorkerKit", "RecoveryCore", "OrdealSupport"]),
         .testTarget(name: "RecoveryCoreTests", dependencies: ["RecoveryCore", "OrdealSupport"]),
+        .testTarget(name: "ChaosTests", dependencies: ["Chaos", "RecoveryCore", "OrdealSupport", "Metrics"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["RecoveryCore", "Chaos", "OrdealSupport", "Metrics", "ordeal", "ordeal-worker"]),
+            dependencies: [
+                "RecoveryCore", "Chaos", "OrdealSupport", "Metrics", "ordeal", "ordeal-worker", "ordeal-faulty-worker",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,9 @@
 /// A child process in its own process group, with its standard output read line by line.
 /// `kill` signals the whole group; `wait` reaps it. The wrapper every spawn goes through.
-public final class ChildProcess {
+///
+/// `readLine` and `wait` must be called from one thread at a time (the reader); `kill` and
+/// `pid` may be used from any thread.
+public final class ChildProcess: @unchecked Sendable {
     public let pid: Int32
     public let arguments: [String]
     private let stdout: Int32
@@ -9,10 +12,11 @@ public final class ChildProcess {
     private var status: TerminationStatus?
 
     /// Spawns `arguments` (the first is an executable path) with this process's environment.
-    public init(_ arguments: [String], environment: [String]? = nil) throws {
+    public init(_ arguments: [String], environment: [String]? = nil, stderrPath: String? = nil) throws {
         precondition(!arguments.isEmpty, "no command to spawn")
         self.arguments = arguments
-        (pid, stdout) = try ChaosPosix.spawn(arguments, environment: environment ?? ChaosPosix.environment)
+        (pid, stdout) = try ChaosPosix.spawn(
+            arguments, environment: environment ?? ChaosPosix.environment, stderrPath: stderrPath)
     }
 
     deinit {

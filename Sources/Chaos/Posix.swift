@@ -14,15 +14,20 @@ enum ChaosPosix {
     }
 
     /// Spawns `argv` in a new process group with standard output on a pipe; returns the pid
-    /// and the pipe's read end. Standard error is inherited. Signal dispositions and mask are
+    /// and the pipe's read end. Standard input is /dev/null; standard error is appended to
+    /// `stderrPath`, or inherited. Signal dispositions and mask are
     /// reset to defaults in the child.
-    static func spawn(_ argv: [String], environment: [String]) throws(Failure) -> (pid: Int32, stdout: Int32) {
+    static func spawn(_ argv: [String], environment: [String], stderrPath: String? = nil) throws(Failure) -> (pid: Int32, stdout: Int32) {
         var fds: [Int32] = [-1, -1]
         guard ordeal_pipe_cloexec(&fds) == 0 else { throw Failure(call: "pipe2", subject: argv[0], errno: errno) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let stderrPath {
+            posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }

@@ -11,7 +11,8 @@ public enum OpOutcome: String, Sendable {
 }
 
 /// Writes the worker protocol's JSON lines to standard output, one `write(2)` per line so that
-/// a line is never interleaved or half-written (lines stay under PIPE_BUF).
+/// a line is never interleaved or half-written (lines stay under PIPE_BUF). The reader's
+/// `state` line may be far larger; `emit` keeps writing after a short write until all of it is out.
 public struct EventWriter: Sendable {
     let fd: Int32
 

@@ -63,9 +63,22 @@ enum ToolClientRole {
 }
 
 /// A tool's real side effect: a line appended (and fsynced) to a file.
-enum Effects {
-    static func append(_ path: String, _ line: String) throws {
+public enum Effects {
+    public static func append(_ path: String, _ line: String) throws {
         let err = WorkerPosix.appendLine(path, line)
         guard err == 0 else { throw RecoveryError(.storage, "cannot append to \(path): errno \(err); check the path is writable") }
+    }
+
+    /// How many times each line is in the effects file; empty when the file does not exist.
+    public static func counts(_ path: String) throws -> [String: Int] {
+        let (bytes, err) = WorkerPosix.readFile(path)
+        guard let bytes else {
+            throw RecoveryError(.storage, "cannot read the effects file \(path): errno \(err); check the path is readable")
+        }
+        var counts: [String: Int] = [:]
+        for line in bytes.split(separator: 0x0A) where !line.isEmpty {
+            counts[String(decoding: line, as: UTF8.self), default: 0] += 1
+        }
+        return counts
     }
 }

@@ -29,6 +29,25 @@ enum WorkerPosix {
         return fsync(fd) == 0 ? 0 : errno
     }
 
+    /// The whole file at `path` (empty when it does not exist), or nil and the errno.
+    static func readFile(_ path: String) -> ([UInt8]?, Int32) {
+        var fd: Int32
+        repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
+        guard fd >= 0 else { return errno == ENOENT ? ([], 0) : (nil, errno) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return (nil, errno)
+            }
+            if n == 0 { return (bytes, 0) }
+            bytes.append(contentsOf: buffer[0..<n])
+        }
+    }
+
     /// Asks the kernel to SIGKILL this process when its parent dies, so that no worker
     /// outlives the runner; returns false if the parent is already gone.
     static func dieWithParent() -> Bool {

@@ -1,28 +1,43 @@
 import OrdealSupport
 import RecoveryCore
 
+/// One role: runs its operations against the opened backend, reporting each through the
+/// writer, and returns how many it reported.
+public typealias WorkerRole = @Sendable (WorkerOptions, any RecoveryBackend, EventWriter) throws -> Int
+
 /// The roles a worker can play. Each opens the backend, says it is ready, and reports every
 /// operation as it completes.
 public enum WorkerRoles {
-    static let roles: [String: @Sendable (WorkerOptions, any RecoveryBackend, EventWriter) throws -> Int] = [
+    /// The roles of `ordeal-worker`. A worker of your own may run these beside roles of its own
+    /// through `WorkerMain.run(arguments:roles:)`.
+    public static let standard: [String: WorkerRole] = [
         "checkpoint-writer": CheckpointWriterRole.run,
         "task-runner": TaskRunnerRole.run,
         "cache-client": CacheClientRole.run,
         "tool-client": ToolClientRole.run,
+        "lease-worker": LeaseWorkerRole.run,
+        "sweeper": SweeperRole.run,
+        "reader": ReaderRole.run,
     ]
 
-    public static var names: String { roles.keys.sorted().joined(separator: ", ") }
+    public static var names: String { standard.keys.sorted().joined(separator: ", ") }
 }
 
 /// The entry point of `ordeal-worker` (and of users' own workers built on WorkerKit).
 /// Exit status: 0 done, 1 an operation failed, 2 bad usage, 70 standard output is gone.
 public enum WorkerMain {
     public static func run(arguments: [String]) -> Int32 {
+        run(arguments: arguments, roles: WorkerRoles.standard)
+    }
+
+    /// Runs the role the arguments name, chosen from `roles`.
+    public static func run(arguments: [String], roles: [String: WorkerRole]) -> Int32 {
         let events = EventWriter()
         do {
             let options = try WorkerOptions(arguments: arguments)
-            guard let role = WorkerRoles.roles[options.role] else {
-                throw WorkerOptions.UsageError(description: "ordeal-worker: unknown role '\(options.role)'; roles: \(WorkerRoles.names)")
+            guard let role = roles[options.role] else {
+                let names = roles.keys.sorted().joined(separator: ", ")
+                throw WorkerOptions.UsageError(description: "ordeal-worker: unknown role '\(options.role)'; roles: \(names)")
             }
             if options.string("die-with-parent", default: "true") == "true", !WorkerPosix.dieWithParent() {
                 WorkerPosix.printError("ordeal-worker: the parent process is gone; exiting")

@@ -8,7 +8,11 @@ public struct WorkerOptions: Sendable {
 
     public let role: String
     private var values: [String: String]
-    private static let known: Set<String> = ["db", "durability", "task", "count", "steps", "step-ms", "effects", "die-with-parent", "policy"]
+    private static let known: Set<String> = [
+        "db", "durability", "task", "count", "steps", "step-ms", "effects", "die-with-parent", "policy",
+        "items", "lease-ms", "work-ms", "heartbeat-ms", "holder", "seed-items", "interval-ms", "rounds", "until-idle",
+        "start-delay-ms", "abandon", "prefix", "expect-recovered",
+    ]
 
     public init(arguments: [String]) throws(UsageError) {
         guard let role = arguments.first, !role.hasPrefix("-") else {
@@ -39,6 +43,16 @@ public struct WorkerOptions: Sendable {
             throw UsageError(description: "ordeal-worker: --\(name) must be a whole number ≥ 0, not '\(text)'")
         }
         return value
+    }
+
+    /// A `true`/`false` option; nil when it is not given.
+    public func bool(_ name: String) throws(UsageError) -> Bool? {
+        guard let text = values[name] else { return nil }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw UsageError(description: "ordeal-worker: --\(name) must be true or false, not '\(text)'")
+        }
     }
 
     public func durability() throws(UsageError) -> Durability {

@@ -27,13 +27,14 @@ struct Ordeal: ParsableCommand {
             a recovery sweep, an LLM cache and a tool ledger) through real crashes and measures it.
             The core it ships runs on embedded SQLite.
 
+              ordeal run      run the scenarios of Scenarios/ and write a report (the acceptance suite)
               ordeal demo     kill a task run with SIGKILL, restart it, check it resumed correctly
               ordeal bench    latency percentiles of the core, with SQLite's raw floor beside them
 
             \(ExitStatus.helpText)
             """,
         version: OrdealVersion.current,
-        subcommands: [Demo.self, Bench.self])
+        subcommands: [Run.self, Demo.self, Bench.self])
 }
 
 /// Exits with one of Ordeal's documented codes.

@@ -12,6 +12,8 @@ enum Binaries {
 
     static var worker: String { directory.appendingPathComponent("ordeal-worker").path }
     static var ordeal: String { directory.appendingPathComponent("ordeal").path }
+    /// The deliberately faulty worker (test-only): `--fault NAME` breaks one guarantee.
+    static var faultyWorker: String { directory.appendingPathComponent("ordeal-faulty-worker").path }
 
     static func temporaryDirectory() throws -> String {
         let path = NSTemporaryDirectory() + "ordeal-e2e-\(UUID().uuidString.prefix(8))"

@@ -1,0 +1,67 @@
+import Metrics
+import OrdealSupport
+
+/// `report.md`: for a person. The verdict first, then a table of scenarios, then each
+/// scenario's checks (failures with their counterexamples), faults and latencies, and the
+/// commands to replay. Every figure comes from the run.
+enum MarkdownReport {
+    static func render(_ report: RunReport) -> String {
+        var md = "# Ordeal run \(report.runID): **\(report.verdict.rawValue.uppercased())**\n\n"
+        let counts = Dictionary(grouping: report.scenarios, by: \.verdict).mapValues(\.count)
+        md += "\(report.scenarios.count) scenarios: \(counts[.pass] ?? 0) passed, \(counts[.fail] ?? 0) failed, "
+        md += "\(counts[.unknown] ?? 0) unknown, in \(Format.micros(report.durationMillis * 1000)). "
+        md += "Ordeal \(OrdealVersion.current), started \(report.startedAt).\n\n"
+        md += "| scenario | verdict | checks | faults | acknowledged ops | recovery p50 | duration |\n"
+        md += "|---|---|---|---|---|---|---|\n"
+        for s in report.scenarios {
+            let passed = s.checks.filter { $0.verdict == .pass }.count
+            md += "| \(s.scenario.name) | \(s.verdict.rawValue) | \(passed)/\(s.checks.count) | \(s.faults.count) "
+            md += "| \(s.acknowledged) | \(s.recovery.map { Format.micros($0.p50_us) } ?? "-") | \(Format.micros(s.durationMillis * 1000)) |\n"
+        }
+        md += "\nReplay: `\(report.replayCommand)`\n"
+        for s in report.scenarios { md += "\n" + section(s) }
+        return md
+    }
+
+    private static func section(_ s: ScenarioResult) -> String {
+        var md = "## \(s.scenario.name): \(s.verdict.rawValue)\n\n"
+        if !s.scenario.description.isEmpty { md += s.scenario.description + "\n\n" }
+        md += "File `\(s.scenario.sourcePath)`, seed \(s.seed), backend \(s.scenario.backend):\(s.scenario.durability). "
+        md += "Replay: `ordeal run \(s.scenario.sourcePath) --seed \(s.seed)`. History: `\(s.folder)/history.jsonl`.\n\n"
+        for problem in s.problems { md += "- **harness problem**: \(problem)\n" }
+        if !s.problems.isEmpty { md += "\n" }
+        md += "| check | verdict | detail |\n|---|---|---|\n"
+        for c in s.checks { md += "| \(c.name) | \(c.verdict.rawValue) | \(escape(c.detail)) |\n" }
+        for c in s.checks where c.verdict == .fail && !c.counterexample.isEmpty {
+            md += "\n**\(c.name)** counterexample:\n\n```json\n"
+            for item in c.counterexample.prefix(10) { md += ((try? CanonicalJSON.string(item)) ?? "?") + "\n" }
+            md += "```\n"
+        }
+        if !s.faults.isEmpty {
+            md += "\n| fault | target | at | healed at |\n|---|---|---|---|\n"
+            for f in s.faults {
+                md += "| \(f.kind.rawValue) | \(f.target) | \(f.atMillis.map { "\(Format.round1($0)) ms" } ?? "never") "
+                md += "| \(f.healedAtMillis.map { "\(Format.round1($0)) ms" } ?? "-") |\n"
+            }
+        }
+        md += "\nOperations: \(s.acknowledged) acknowledged, \(s.failed) failed, \(s.indeterminate) indeterminate.\n\n"
+        md += "| op | count | p50 | p95 | p99 | p99.9 | max |\n|---|---|---|---|---|---|---|\n"
+        var rows = s.latency.sorted { $0.key < $1.key }
+        if let recovery = s.recovery { rows.append(("recovery (kill to first ack)", recovery)) }
+        for (op, l) in rows {
+            md += "| \(op) | \(l.count) | \(Format.micros(l.p50_us)) | \(Format.micros(l.p95_us)) | \(Format.micros(l.p99_us)) "
+            md += "| \(Format.micros(l.p999_us)) | \(Format.micros(l.max_us)) |\n"
+        }
+        return md
+    }
+
+    private static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,178 @@
+import Metrics
+import OrdealSupport
+
+/// Everything measured and judged of one scenario run.
+public struct ScenarioResult: Sendable {
+    public var scenario: Scenario
+    public var seed: UInt64
+    public var verdict: Verdict
+    public var checks: [CheckResult]
+    public var faults: [FaultRecord]
+    /// Per op (and `worker.ready`), over the whole run.
+    public var latency: [String: LatencySummary]
+    /// Phase (`before-fault`, `during-fault`, `after-recovery`) to op to latency.
+    public var latencyByPhase: [String: [String: LatencySummary]]
+    /// Kill to the restarted worker's first acknowledgement.
+    public var recovery: LatencySummary?
+    public var acknowledged: Int
+    public var failed: Int
+    public var indeterminate: Int
+    /// Acknowledged ops per 100 ms, from the scenario's start.
+    public var throughput: [Int]
+    public var problems: [String]
+    public var durationMillis: Double
+    /// The scenario's folder, relative to the run folder.
+    public var folder: String
+}
+
+/// Turns a recorded run into a `ScenarioResult`: latency histograms, phases, throughput,
+/// recovery times, the checkers and the thresholds. It reads only the history and the final
+/// state, so `ordeal report` can redo it from the files of an old run.
+enum Analysis {
+    static func analyze(
+        scenario: Scenario, seed: UInt64, history: History, final: FinalState?, faults: [FaultRecord],
+        problems: [String], durationMillis: Double, folder: String
+    ) -> ScenarioResult {
+        var result = ScenarioResult(
+            scenario: scenario, seed: seed, verdict: .pass, checks: [], faults: faults, latency: [:], latencyByPhase: [:],
+            recovery: nil, acknowledged: 0, failed: 0, indeterminate: 0, throughput: [], problems: problems,
+            durationMillis: durationMillis, folder: folder)
+        measure(history: history, faults: faults, into: &result)
+        if let final {
+            let context = CheckContext(livenessMillis: scenario.livenessMillis, thresholds: scenario.thresholds)
+            for name in scenario.checks.isEmpty ? Checkers.names : scenario.checks {
+                guard let checker = Checkers.named(name) else {
+                    result.checks.append(CheckResult(name: name, verdict: .unknown, detail: "no checker is named \(name)"))
+                    continue
+                }
+                result.checks.append(checker.check(history: history, final: final, context: context))
+            }
+        }
+        result.checks.append(workersExitedCleanly(history))
+        result.checks += thresholdResults(scenario.thresholds, result)
+        var verdict: Verdict = problems.isEmpty && final != nil ? .pass : .unknown
+        for check in result.checks { verdict = verdict.combined(with: check.verdict) }
+        result.verdict = verdict
+        return result
+    }
+
+    private static func measure(history: History, faults: [FaultRecord], into result: inout ScenarioResult) {
+        let windows = faults.compactMap { f -> (Double, Double)? in
+            guard let at = f.atMillis else { return nil }
+            return (at, f.healedAtMillis ?? .infinity)
+        }
+        let firstFault = windows.map(\.0).min()
+        let lastHeal = windows.map(\.1).max()
+        func phase(_ t: Double) -> String {
+            guard let firstFault, t >= firstFault else { return "before-fault" }
+            if windows.contains(where: { t >= $0.0 && t <= $0.1 }) { return "during-fault" }
+            if let lastHeal, t > lastHeal { return "after-recovery" }
+            return "between-faults"
+        }
+        var all: [String: LatencyHistogram] = [:]
+        var byPhase: [String: [String: LatencyHistogram]] = [:]
+        var ready = LatencyHistogram()
+        var buckets: [Int] = []
+        for event in history.events {
+            if event.type == "ready", let ms = event.fields["ready_ms"]?.doubleValue {
+                ready.record(nanos: UInt64(max(ms, 0) * 1_000_000))
+            }
+            guard event.type == "op", let op = event.op else { continue }
+            switch event.outcome {
+            case "ok": result.acknowledged += 1
+            case "fail": result.failed += 1
+            default: result.indeterminate += 1
+            }
+            guard event.outcome == "ok" else { continue }
+            let bucket = Int(event.tMillis / 100)
+            if bucket >= buckets.count { buckets += Array(repeating: 0, count: bucket - buckets.count + 1) }
+            buckets[bucket] += 1
+            guard let us = event.latencyMicros, us > 0 else { continue }
+            let nanos = UInt64(us * 1000)
+            all[op, default: LatencyHistogram()].record(nanos: nanos)
+            byPhase[phase(event.tMillis), default: [:]][op, default: LatencyHistogram()].record(nanos: nanos)
+        }
+        result.latency = all.mapValues(\.summary)
+        if ready.count > 0 { result.latency["worker.ready"] = ready.summary }
+        result.latencyByPhase = byPhase.mapValues { $0.mapValues(\.summary) }
+        result.throughput = buckets
+        result.recovery = recoveryTimes(history: history)
+    }
+
+    /// For each kill: the time from the kill to the first ok op of that worker's next incarnation.
+    static func recoveryTimes(history: History) -> LatencySummary? {
+        var histogram = LatencyHistogram()
+        for (i, fault) in history.events.enumerated() where fault.type == "fault" && fault.fields["kind"]?.stringValue == "kill" {
+            guard let worker = fault.worker else { continue }
+            let killed = fault.incarnation
+            if let first = history.events[(i + 1)...].first(where: {
+                $0.isOK && $0.worker == worker && $0.incarnation > killed
+            }) {
+                histogram.record(nanos: UInt64(max(first.tMillis - fault.tMillis, 0) * 1_000_000))
+            }
+        }
+        return histogram.count > 0 ? histogram.summary : nil
+    }
+
+    static func value(_ summary: LatencySummary, _ p: Percentile) -> Double {
+        switch p {
+        case .p50: summary.p50_us
+        case .p95: summary.p95_us
+        case .p99: summary.p99_us
+        case .p999: summary.p999_us
+        case .max: summary.max_us
+        }
+    }
+
+    /// Every worker's last incarnation ended with exit 0, unless a fault of the scenario killed
+    /// it: a worker that gave up (exit 1: an operation failed) means work was not done.
+    static func workersExitedCleanly(_ history: History) -> CheckResult {
+        var last: [String: HistoryEvent] = [:]
+        for event in history.events where event.type == "exit" { last[event.worker ?? "?"] = event }
+        let killed = Set(history.events.filter { $0.type == "fault" && $0.fields["kind"]?.stringValue == "kill" }.map {
+            "\($0.worker ?? "")#\($0.incarnation)"
+        })
+        let bad = last.values.filter { e in
+            !(e.fields["status"]?.stringValue == "exited" && e.fields["code"]?.intValue == 0)
+                && !killed.contains("\(e.worker ?? "")#\(e.incarnation)")
+        }.sorted { ($0.worker ?? "") < ($1.worker ?? "") }
+        let name = "workers-exit-clean"
+        guard bad.isEmpty else {
+            return CheckResult(
+                name: name, verdict: .fail,
+                detail: "\(bad.count) of \(last.count) workers did not finish their work: \(bad.prefix(5).map { "\($0.worker ?? "?") \($0.fields["status"]?.stringValue ?? "?") \($0.fields["code"]?.intValue ?? $0.fields["signal"]?.intValue ?? -1)" }.joined(separator: ", ")) (see workers.log)",
+                counterexample: bad.prefix(20).map(\.json))
+        }
+        return CheckResult(name: name, verdict: .pass, detail: "all \(last.count) workers finished their work and exited 0")
+    }
+
+    private static func thresholdResults(_ thresholds: [Threshold], _ result: ScenarioResult) -> [CheckResult] {
+        thresholds.map { t in
+            let (label, summary): (String, LatencySummary?) =
+                switch t.subject {
+                case .op(let op): (op, result.latency[op])
+                case .recovery: ("recovery", result.recovery)
+                }
+            let name = "threshold \(label) \(t.percentile.rawValue) <= \(Format.micros(t.maxMicros))"
+            guard let summary else {
+                return CheckResult(name: name, verdict: .unknown, detail: "nothing was measured for \(label)")
+            }
+            let measured = value(summary, t.percentile)
+            let ok = measured <= t.maxMicros
+            return CheckResult(
+                name: name, verdict: ok ? .pass : .fail,
+                detail: "\(label) \(t.percentile.rawValue) = \(Format.micros(measured)) over \(summary.count) samples (limit \(Format.micros(t.maxMicros)))",
+                measurements: ["measured_us": measured, "limit_us": t.maxMicros, "count": Double(summary.count)])
+        }
+    }
+}
+
+enum Format {
+    static func micros(_ us: Double) -> String {
+        if us >= 1_000_000 { return "\(round1(us / 1_000_000)) s" }
+        if us >= 1_000 { return "\(round1(us / 1_000)) ms" }
+        return "\(round1(us)) µs"
+    }
+
+    static func round1(_ x: Double) -> Double { (x * 10).rounded() / 10 }
+}

@@ -1,0 +1,396 @@
+import Foundation
+import OrdealSupport
+import RecoveryCore
+
+/// What one fault did: when it was injected and when it healed (ms since the scenario began).
+public struct FaultRecord: Sendable, Hashable {
+    public var index: Int
+    public var kind: FaultKind
+    public var target: String
+    public var atMillis: Double?
+    public var healedAtMillis: Double?
+}
+
+/// Runs one scenario's workers and faults, recording the history as it goes, then reads the
+/// final state with a reader worker. It judges nothing: the checkers do, afterwards.
+final class ScenarioRun {
+    struct Config {
+        var scenario: Scenario
+        var seed: UInt64
+        /// `ordeal-worker`, for groups without a command of their own and for the reader.
+        var workerPath: String
+        var dataDirectory: String
+        var historyPath: String
+        var workersLogPath: String
+    }
+
+    struct Outcome {
+        var history: History
+        var final: FinalState?
+        /// Harness problems: any makes the scenario `unknown`.
+        var problems: [String]
+        var faults: [FaultRecord]
+        var durationMillis: Double
+    }
+
+    private struct Instance {
+        let name: String
+        let group: WorkerGroup
+        var incarnation = -1
+        var process: WorkerProcess?
+        var running = false
+        var ready = false
+        var paused = false
+        var killedByFault = false
+        var restartAtMillis: Double?
+        var restartDelayMillis: Double = 0
+        var lastStatus: TerminationStatus?
+        var started = false
+        var finished: Bool { started && !running && restartAtMillis == nil }
+    }
+
+    private struct PendingFault {
+        let index: Int
+        let spec: FaultSpec
+        let target: String
+        var fireAtMillis: Double?
+        var okCount = 0
+        var firedAtMillis: Double?
+        var healAtMillis: Double?
+        var healedAtMillis: Double?
+        var due = false
+    }
+
+    let config: Config
+    private let queue = EventQueue()
+    private let start = Stopwatch()
+    private var instances: [String: Instance] = [:]
+    private var order: [String] = []
+    private var faults: [PendingFault] = []
+    private var problems: [String] = []
+    private var history: HistoryWriter!
+    private var random: SeededRandom
+
+    init(config: Config) {
+        self.config = config
+        self.random = SeededRandom(seed: config.seed)
+    }
+
+    private func now() -> Double { start.elapsedMillis }
+
+    var dbPath: String { config.dataDirectory + "/store.sqlite" }
+    var effectsPath: String { config.dataDirectory + "/effects.txt" }
+
+    func run() throws -> Outcome {
+        history = try HistoryWriter(path: config.historyPath)
+        let scenario = config.scenario
+        for group in scenario.workers {
+            for i in 0..<group.count {
+                let name = group.instanceName(i)
+                instances[name] = Instance(name: name, group: group)
+                order.append(name)
+            }
+        }
+        try record(["type": "note", "t_ms": .double(0), "note": .string("scenario \(scenario.name) seed \(config.seed)")])
+        planFaults()
+        for group in scenario.workers where group.after == nil { try startGroup(group.name) }
+        try loop()
+        let final = try readFinalState()
+        try history.close()
+        return Outcome(
+            history: History(history.events), final: final, problems: problems,
+            faults: faults.map {
+                FaultRecord(index: $0.index, kind: $0.spec.kind, target: $0.target, atMillis: $0.firedAtMillis, healedAtMillis: $0.healedAtMillis)
+            }, durationMillis: now())
+    }
+
+    // MARK: Faults
+
+    private func planFaults() {
+        for (index, spec) in config.scenario.faults.enumerated() {
+            var target = spec.target
+            if let group = config.scenario.workers.first(where: { $0.name == spec.target }) {
+                target = group.instanceName(Int(random.next() % UInt64(group.count)))
+            }
+            var fault = PendingFault(index: index, spec: spec, target: target)
+            switch spec.trigger {
+            case .atMillis(let ms): fault.fireAtMillis = Double(ms)
+            case .random(let lo, let hi): fault.fireAtMillis = Double(lo + Int64(random.next() % UInt64(hi - lo + 1)))
+            case .afterOps: break
+            }
+            faults.append(fault)
+        }
+    }
+
+    /// Counts an acknowledged op towards the faults that trigger on ops of its worker.
+    private func countTowardsFaults(instance: String, group: String, op: String) {
+        for i in faults.indices where faults[i].firedAtMillis == nil && !faults[i].due {
+            guard case .afterOps(let count, let filter) = faults[i].spec.trigger else { continue }
+            let spec = faults[i].spec
+            guard spec.target == group || spec.target == instance else { continue }
+            if let filter, filter != op { continue }
+            faults[i].okCount += 1
+            if faults[i].okCount >= count { faults[i].due = true }
+        }
+    }
+
+    private func fireDueFaults() throws {
+        let t = now()
+        for i in faults.indices where faults[i].firedAtMillis == nil {
+            if let at = faults[i].fireAtMillis, t >= at { faults[i].due = true }
+            guard faults[i].due, var target = instances[faults[i].target], target.running, target.ready else { continue }
+            let spec = faults[i].spec
+            switch spec.kind {
+            case .kill:
+                target.killedByFault = true
+                target.restartDelayMillis = Double(spec.restartDelayMillis)
+                try target.process?.signal(9)
+                if target.paused { target.paused = false }
+            case .pause:
+                try target.process?.signal(19)  // SIGSTOP
+                target.paused = true
+                faults[i].healAtMillis = now() + Double(spec.durationMillis)
+            }
+            instances[target.name] = target
+            faults[i].firedAtMillis = now()
+            try record([
+                "type": "fault", "t_ms": .double(faults[i].firedAtMillis!), "kind": .string(spec.kind.rawValue),
+                "worker": .string(target.name), "group": .string(target.group.name), "incarnation": .int(Int64(target.incarnation)),
+                "fault": .int(Int64(i)),
+            ])
+        }
+        for i in faults.indices where faults[i].healedAtMillis == nil {
+            guard let healAt = faults[i].healAtMillis, now() >= healAt, var target = instances[faults[i].target] else { continue }
+            if target.running { try target.process?.signal(18) }  // SIGCONT
+            target.paused = false
+            instances[target.name] = target
+            faults[i].healedAtMillis = now()
+            try record([
+                "type": "heal", "t_ms": .double(faults[i].healedAtMillis!), "kind": "pause", "worker": .string(target.name),
+                "fault": .int(Int64(i)),
+            ])
+        }
+    }
+
+    // MARK: Workers
+
+    /// The command line of an instance; `{instance}` and `{index}` in a param's value become the
+    /// instance's name and number, so a group can give each instance its own task.
+    private func argv(for instance: Instance) -> [String] {
+        let group = instance.group
+        var argv = group.command ?? [config.workerPath]
+        argv += [group.role, "--db", dbPath, "--effects", effectsPath, "--durability", config.scenario.durability.rawValue]
+        let index = instance.name.split(separator: "-").last.map(String.init) ?? "0"
+        for key in group.params.keys.sorted() {
+            let value = group.params[key]!.replacingAll("{instance}", with: instance.name).replacingAll("{index}", with: index)
+            argv += ["--\(key)", value]
+        }
+        return argv
+    }
+
+    private func startGroup(_ name: String) throws {
+        for instance in order where instances[instance]!.group.name == name { try spawn(instance) }
+    }
+
+    private func spawn(_ name: String) throws {
+        var instance = instances[name]!
+        instance.incarnation += 1
+        instance.started = true
+        instance.ready = false
+        instance.killedByFault = false
+        instance.restartAtMillis = nil
+        let argv = argv(for: instance)
+        let startMillis = start
+        do {
+            instance.process = try WorkerProcess(
+                instance: name, incarnation: instance.incarnation, argv: argv, stderrPath: config.workersLogPath,
+                queue: queue, clock: { startMillis.elapsedMillis })
+        } catch {
+            problems.append("cannot start worker \(name) (\(argv.joined(separator: " "))): \(error)")
+            instances[name] = instance
+            return
+        }
+        instance.running = true
+        instances[name] = instance
+        try record([
+            "type": "spawn", "t_ms": .double(instance.process!.spawnedAtMillis), "worker": .string(name),
+            "group": .string(instance.group.name), "incarnation": .int(Int64(instance.incarnation)),
+            "pid": .int(Int64(instance.process!.pid)),
+        ])
+    }
+
+    private func handle(_ signal: WorkerSignal) throws {
+        switch signal {
+        case .line(let name, let incarnation, let text, let t):
+            guard var instance = instances[name] else { return }
+            let base: [String: JSONValue] = [
+                "t_ms": .double(t), "worker": .string(name), "group": .string(instance.group.name),
+                "incarnation": .int(Int64(incarnation)),
+            ]
+            guard case .object(let event)? = try? JSONParser.parse(text), let kind = event["event"]?.stringValue else {
+                problems.append("worker \(name) wrote a line that is not a protocol event: \(text.prefix(200))")
+                try record(base.merging(["type": "note", "note": .string("bad line: \(text.prefix(200))")]) { $1 })
+                return
+            }
+            var fields = event
+            fields.removeValue(forKey: "event")
+            fields.merge(base) { $1 }
+            switch kind {
+            case "ready":
+                instance.ready = true
+                fields["type"] = "ready"
+                fields["ready_ms"] = .double(t - (instance.process?.spawnedAtMillis ?? t))
+                instances[name] = instance
+                try record(fields)
+                try healKills(of: name, at: t)
+            case "op":
+                fields["type"] = "op"
+                try record(fields)
+                if event["outcome"]?.stringValue == "ok", let op = event["op"]?.stringValue {
+                    countTowardsFaults(instance: name, group: instance.group.name, op: op)
+                }
+            case "done":
+                fields["type"] = "done"
+                try record(fields)
+            default:
+                fields["type"] = "note"
+                fields["note"] = .string("event \(kind)")
+                try record(fields)
+            }
+        case .exit(let name, let incarnation, let status, let t):
+            guard var instance = instances[name], incarnation == instance.incarnation else { return }
+            instance.running = false
+            instance.lastStatus = status
+            var fields: [String: JSONValue] = [
+                "type": "exit", "t_ms": .double(t), "worker": .string(name), "group": .string(instance.group.name),
+                "incarnation": .int(Int64(incarnation)),
+            ]
+            switch status {
+            case .exited(let code): fields["status"] = "exited"; fields["code"] = .int(Int64(code))
+            case .signaled(let sig): fields["status"] = "signaled"; fields["signal"] = .int(Int64(sig))
+            }
+            try record(fields)
+            if instance.killedByFault {
+                if instance.group.restart == .onKill { instance.restartAtMillis = t + instance.restartDelayMillis }
+            } else if !instance.ready {
+                problems.append("worker \(name) \(status) before it was ready (see workers.log)")
+            } else if case .exited(let code) = status, code != 0 && code != 1 {
+                problems.append("worker \(name) \(status): a harness error (2 is bad usage, 70 lost standard output; see workers.log)")
+            } else if case .signaled = status {
+                problems.append("worker \(name) was \(status), not by a fault of the scenario")
+            }
+            instances[name] = instance
+            if instance.finished { try startDependents(of: instance.group.name) }
+        case .failure(let name, _, let message, _):
+            problems.append("reading worker \(name) failed: \(message)")
+        }
+    }
+
+    /// A killed worker's fault heals when its next incarnation is ready.
+    private func healKills(of name: String, at t: Double) throws {
+        for i in faults.indices where faults[i].target == name && faults[i].spec.kind == .kill
+            && faults[i].firedAtMillis != nil && faults[i].healedAtMillis == nil
+        {
+            faults[i].healedAtMillis = t
+            try record(["type": "heal", "t_ms": .double(t), "kind": "kill", "worker": .string(name), "fault": .int(Int64(i))])
+        }
+    }
+
+    private func startDependents(of group: String) throws {
+        let members = order.filter { instances[$0]!.group.name == group }
+        guard members.allSatisfy({ instances[$0]!.finished }) else { return }
+        let allOK = members.allSatisfy { instances[$0]!.lastStatus == .exited(0) }
+        for dependent in config.scenario.workers where dependent.after == group {
+            if allOK {
+                try startGroup(dependent.name)
+            } else {
+                problems.append("group \(dependent.name) waits for \(group), whose workers did not all exit 0")
+            }
+        }
+    }
+
+    private func restartDue() throws {
+        for name in order {
+            if let at = instances[name]!.restartAtMillis, now() >= at { try spawn(name) }
+        }
+    }
+
+    private var allDone: Bool {
+        order.allSatisfy { instances[$0]!.finished || (!instances[$0]!.started && !canStillStart($0)) }
+    }
+
+    private func canStillStart(_ name: String) -> Bool {
+        guard let after = instances[name]!.group.after else { return false }
+        return order.filter { instances[$0]!.group.name == after }.contains { !instances[$0]!.finished }
+    }
+
+    private func loop() throws {
+        let timeout = Double(config.scenario.timeoutMillis)
+        while true {
+            for signal in queue.drain(waitingUpTo: nextWaitMillis()) { try handle(signal) }
+            try fireDueFaults()
+            try restartDue()
+            if allDone { break }
+            if now() > timeout {
+                problems.append("the scenario did not finish within its timeout of \(Int(timeout)) ms")
+                try stopAll()
+                break
+            }
+        }
+        for fault in faults where fault.firedAtMillis == nil {
+            problems.append("fault \(fault.index) (\(fault.spec.kind.rawValue) \(fault.target)) never fired: its trigger was not reached while the target ran")
+        }
+        try history.flush()
+    }
+
+    private func nextWaitMillis() -> Double {
+        var wait = 20.0
+        let t = now()
+        for fault in faults {
+            if fault.firedAtMillis == nil, let at = fault.fireAtMillis { wait = min(wait, at - t) }
+            if fault.healedAtMillis == nil, let at = fault.healAtMillis { wait = min(wait, at - t) }
+        }
+        for name in order { if let at = instances[name]!.restartAtMillis { wait = min(wait, at - t) } }
+        return max(wait, 0)
+    }
+
+    /// Kills every running worker (continuing paused ones first) and waits for their exits.
+    private func stopAll() throws {
+        for name in order where instances[name]!.running {
+            try? instances[name]!.process?.signal(9)
+            instances[name]!.killedByFault = false
+            instances[name]!.restartAtMillis = nil
+        }
+        let deadline = now() + 5_000
+        while order.contains(where: { instances[$0]!.running }) && now() < deadline {
+            for signal in queue.drain(waitingUpTo: 20) {
+                if case .exit(let name, _, _, _) = signal { instances[name]?.running = false }
+                try? handleQuietly(signal)
+            }
+        }
+    }
+
+    private func handleQuietly(_ signal: WorkerSignal) throws {
+        if case .line = signal { try handle(signal) }
+    }
+
+    private func record(_ fields: [String: JSONValue]) throws { try history.record(fields) }
+
+    func harnessProblem(_ message: String) -> FinalState? {
+        problems.append(message)
+        return nil
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty, contains(target) else { return self }
+        var out = ""
+        var rest = self[...]
+        while let range = rest.range(of: target) {
+            out += rest[..<range.lowerBound] + replacement
+            rest = rest[range.upperBound...]
+        }
+        return out + rest
+    }
+}

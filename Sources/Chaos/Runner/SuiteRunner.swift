@@ -1,0 +1,150 @@
+import Foundation
+import OrdealSupport
+import RecoveryCore
+
+/// `ordeal run`: runs scenarios one after another, each in its own folder of the run folder,
+/// and writes `report.json` and `report.md` (atomically, after every scenario, so a run that
+/// is killed leaves a report of what finished and no report that reads as passed).
+public struct SuiteRunner {
+    public struct Options {
+        public var scenarios: [Scenario]
+        /// The paths as given, for the replay command.
+        public var paths: [String]
+        public var runDirectory: String
+        /// Where `latest` is pointed at the run folder (nil: no link).
+        public var latestLink: String?
+        public var seedOverride: UInt64?
+        public var workerPath: String
+        public var progress: (String) -> Void
+
+        public init(
+            scenarios: [Scenario], paths: [String], runDirectory: String, latestLink: String?, seedOverride: UInt64?,
+            workerPath: String, progress: @escaping (String) -> Void
+        ) {
+            self.scenarios = scenarios
+            self.paths = paths
+            self.runDirectory = runDirectory
+            self.latestLink = latestLink
+            self.seedOverride = seedOverride
+            self.workerPath = workerPath
+            self.progress = progress
+        }
+    }
+
+    public let options: Options
+
+    public init(options: Options) { self.options = options }
+
+    public static func newRunID() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: Date()) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    }
+
+    public func run() throws -> RunReport {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: options.runDirectory, withIntermediateDirectories: true)
+        let iso = ISO8601DateFormatter().string(from: Date())
+        let watch = Stopwatch()
+        var seedArgument = ""
+        if let seed = options.seedOverride { seedArgument = " --seed \(seed)" }
+        var report = RunReport(
+            runID: URL(fileURLWithPath: options.runDirectory).lastPathComponent, startedAt: iso,
+            seedOverride: options.seedOverride, scenarios: [], durationMillis: 0,
+            replayCommand: "ordeal run \(options.paths.joined(separator: " "))\(seedArgument)")
+        if let link = options.latestLink { try Self.pointLink(link, at: options.runDirectory) }
+        for (n, scenario) in options.scenarios.enumerated() {
+            let seed = options.seedOverride ?? scenario.seed
+            options.progress("[\(n + 1)/\(options.scenarios.count)] \(scenario.name) (seed \(seed)) ...")
+            let result = try runOne(scenario, seed: seed)
+            report.scenarios.append(result)
+            report.durationMillis = watch.elapsedMillis
+            try write(report)
+            let failed = result.checks.filter { $0.verdict != .pass }.map(\.name)
+            var line = "[\(n + 1)/\(options.scenarios.count)] \(scenario.name): \(result.verdict.rawValue.uppercased()) "
+            line += "in \(Format.micros(result.durationMillis * 1000)), \(result.acknowledged) acknowledged ops"
+            if !failed.isEmpty { line += "; not passed: \(failed.joined(separator: ", "))" }
+            for problem in result.problems { line += "\n      harness: \(problem)" }
+            options.progress(line)
+        }
+        report.durationMillis = watch.elapsedMillis
+        try write(report)
+        return report
+    }
+
+    private func runOne(_ scenario: Scenario, seed: UInt64) throws -> ScenarioResult {
+        let folder = "scenarios/\(scenario.name)"
+        let dir = options.runDirectory + "/" + folder
+        let data = dir + "/data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        let run = ScenarioRun(
+            config: ScenarioRun.Config(
+                scenario: scenario, seed: seed, workerPath: options.workerPath, dataDirectory: data,
+                historyPath: dir + "/history.jsonl", workersLogPath: dir + "/workers.log"))
+        let outcome = try run.run()
+        if let final = outcome.final {
+            try Self.writeAtomically(PrettyJSON.string(final.json), to: dir + "/final-state.json")
+        }
+        let result = Analysis.analyze(
+            scenario: scenario, seed: seed, history: outcome.history, final: outcome.final, faults: outcome.faults,
+            problems: outcome.problems, durationMillis: outcome.durationMillis, folder: folder)
+        // A passing scenario's database is not evidence of anything; a failing one's is kept.
+        if result.verdict == .pass { try? FileManager.default.removeItem(atPath: data) }
+        return result
+    }
+
+    private func write(_ report: RunReport) throws {
+        try Self.writeAtomically(PrettyJSON.string(report.json), to: options.runDirectory + "/report.json")
+        try Self.writeAtomically(MarkdownReport.render(report), to: options.runDirectory + "/report.md")
+    }
+
+    /// Writes a temporary file beside `path`, then renames it over `path`.
+    static func writeAtomically(_ text: String, to path: String) throws {
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
+            throw RunnerError.io("cannot write \(temporary); check that the directory is writable")
+        }
+        // rename(2) replaces `path` atomically: a reader sees the old file or the new one.
+        guard rename(temporary, path) == 0 else {
+            throw RunnerError.io("cannot rename \(temporary) to \(path): errno \(errno); check the directory's permissions")
+        }
+    }
+
+    /// Points the symbolic link `link` at `target` (relative when they share a folder).
+    static func pointLink(_ link: String, at target: String) throws {
+        let linkURL = URL(fileURLWithPath: link)
+        let targetURL = URL(fileURLWithPath: target)
+        let destination =
+            linkURL.deletingLastPathComponent().standardized == targetURL.deletingLastPathComponent().standardized
+            ? targetURL.lastPathComponent : targetURL.path
+        let temporary = link + ".tmp-link"
+        try? FileManager.default.removeItem(atPath: temporary)
+        try FileManager.default.createSymbolicLink(atPath: temporary, withDestinationPath: destination)
+        guard rename(temporary, link) == 0 else { throw RunnerError.io("cannot point \(link) at \(target)") }
+    }
+}
+
+extension FinalState {
+    var json: JSONValue {
+        [
+            "integrity_problems": .array(integrityProblems.map { .string($0) }),
+            "checkpoints": .array(checkpoints.map {
+                ["task": .string($0.task), "seq": .int($0.seq), "sha256": .string($0.sha256), "snapshot_ok": .bool($0.snapshotOK),
+                 "verified": .bool($0.verified), "type": .string($0.type)]
+            }),
+            "work_items": .array(workItems.map {
+                ["id": .string($0.id), "status": .string($0.status), "token": .int($0.token),
+                 "released_token": $0.releasedToken.map { .int($0) } ?? .null, "output": $0.output.map { .string($0) } ?? .null,
+                 "attempts": .int($0.attempts)]
+            }),
+            "idempotency": .array(idempotency.map {
+                ["key": .string($0.key), "kind": .string($0.kind), "status": .string($0.status),
+                 "result": $0.result.map { .string($0) } ?? .null]
+            }),
+            "tasks": .object(tasks.mapValues { .string($0) }),
+            "effects": .object(effects.mapValues { .int(Int64($0)) }),
+        ]
+    }
+}

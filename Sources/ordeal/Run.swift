@@ -1,0 +1,59 @@
+import ArgumentParser
+import Chaos
+import Foundation
+import OrdealSupport
+
+extension Ordeal {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run scenarios: real worker processes, real faults, invariants checked on the recorded history.",
+            discussion: """
+                PATH is a scenario file or a folder of them (default: Scenarios/). Every file is
+                validated before anything runs. Scenarios run one after another; each spawns its
+                workers (ordeal-worker, or a command of your own speaking docs/worker-protocol.md)
+                in process groups of their own, injects the faults of its schedule (kill, pause),
+                records every event, exit, fault and heal to history.jsonl, reads the final state
+                with a reader worker, and runs its checkers on the history and that state.
+
+                The run folder (default Reports/<run id>/, with Reports/latest pointing at the
+                newest) holds report.json, report.md and per scenario its history, final state and
+                workers' standard error. A scenario is pass, fail, or unknown when the harness
+                itself broke (a worker never got ready, a fault never fired, a timeout): never a
+                pass by default.
+
+                EXIT CODES
+                  0  every scenario passed
+                  1  a scenario failed
+                  2  bad input: a malformed scenario, a missing path, an unwritable folder
+                  3  a scenario is unknown (and none failed)
+                """)
+
+        @Argument(help: "Scenario files or folders of them.")
+        var paths: [String] = ["Scenarios"]
+
+        @Option(help: "The run folder (default: Reports/<run id>).")
+        var out: String?
+
+        @Option(help: "Use this seed for every scenario instead of their own.")
+        var seed: UInt64?
+
+        func run() throws {
+            let scenarios: [Scenario]
+            do {
+                scenarios = try ScenarioLoader.loadAll(paths: paths)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            let runID = SuiteRunner.newRunID()
+            let runDirectory = out ?? "Reports/\(runID)"
+            try Tools.requireWritableDirectory(runDirectory, option: "--out")
+            let options = SuiteRunner.Options(
+                scenarios: scenarios, paths: paths, runDirectory: runDirectory,
+                latestLink: out == nil ? "Reports/latest" : nil, seedOverride: seed, workerPath: try Tools.workerPath(),
+                progress: { print($0); fflush(nil) })
+            let report = try SuiteRunner(options: options).run()
+            print("\(report.verdict.rawValue.uppercased()): \(report.scenarios.count) scenarios in \(runDirectory) (report.md, report.json)")
+            throw ExitCode(report.exitStatus)
+        }
+    }
+}
