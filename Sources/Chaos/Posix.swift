@@ -44,7 +44,8 @@ enum ChaosPosix {
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv = environment.map { strdup($0) } + [nil]
         defer { (cArgs + cEnv).forEach { free($0) } }
-        let rc = posix_spawn(&pid, argv[0], &actions, &attr, cArgs, cEnv)
+        // posix_spawnp: a command without a slash is looked up in PATH, as a shell would.
+        let rc = posix_spawnp(&pid, argv[0], &actions, &attr, cArgs, cEnv)
         close(fds[1])
         guard rc == 0 else {
             close(fds[0])

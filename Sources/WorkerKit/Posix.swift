@@ -60,6 +60,14 @@ enum WorkerPosix {
 
     static func exit(_ code: Int32) -> Never { Glibc.exit(code) }
 
+    /// Replaces this process with `argv` (PATH searched); returns errno only if that failed.
+    static func execvp(_ argv: [String]) -> Int32 {
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        _ = Glibc.execvp(argv[0], cArgs)
+        return errno
+    }
+
     static func printError(_ line: String) {
         _ = writeAll(2, Array((line + "\n").utf8))
     }

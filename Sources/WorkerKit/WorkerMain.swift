@@ -65,3 +65,24 @@ func timed<T>(_ body: () throws -> T) rethrows -> (T, UInt64) {
     let value = try body()
     return (value, WorkerPosix.monotonicNanos() - start)
 }
+
+extension WorkerMain {
+    /// `ordeal-worker exec COMMAND [ARGS...]`: asks the kernel to kill this process when its
+    /// parent dies, then replaces it with COMMAND (found in PATH). The death signal survives
+    /// `execve`, so a worker of the user's own that does not ask for it itself still dies with
+    /// the runner. Returns only on failure: 127 when COMMAND cannot be run, 1 when the parent
+    /// is already gone.
+    public static func execWithParentDeath(_ command: [String]) -> Int32 {
+        guard !command.isEmpty else {
+            WorkerPosix.printError("usage: ordeal-worker exec COMMAND [ARGS...]")
+            return 2
+        }
+        guard WorkerPosix.dieWithParent() else {
+            WorkerPosix.printError("ordeal-worker exec: the parent process is gone; not starting \(command[0])")
+            return 1
+        }
+        let err = WorkerPosix.execvp(command)
+        WorkerPosix.printError("ordeal-worker exec: cannot run \(command[0]): errno \(err); check the command and PATH")
+        return 127
+    }
+}

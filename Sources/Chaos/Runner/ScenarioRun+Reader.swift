@@ -4,7 +4,9 @@ extension ScenarioRun {
     /// Starts the reader (the scenario's first group's command, or ordeal-worker) and returns
     /// the final state it reports; nil, with a harness problem recorded, when it cannot.
     func readFinalState() throws -> FinalState? {
-        let command = config.scenario.workers.first(where: { $0.command != nil })?.command ?? [config.workerPath]
+        let command = config.scenario.workers.first(where: { $0.command != nil })?.command.map {
+            [config.workerPath, "exec"] + $0
+        } ?? [config.workerPath]
         let argv = command + ["reader", "--db", dbPath, "--effects", effectsPath, "--durability", config.scenario.durability.rawValue]
         let child: ChildProcess
         do { child = try ChildProcess(argv, stderrPath: config.workersLogPath) } catch {

@@ -178,7 +178,9 @@ final class ScenarioRun {
     /// instance's name and number, so a group can give each instance its own task.
     private func argv(for instance: Instance) -> [String] {
         let group = instance.group
-        var argv = group.command ?? [config.workerPath]
+        // A worker of the user's own runs behind `ordeal-worker exec`, which makes the kernel
+        // kill it when the runner dies.
+        var argv = group.command.map { [config.workerPath, "exec"] + $0 } ?? [config.workerPath]
         argv += [group.role, "--db", dbPath, "--effects", effectsPath, "--durability", config.scenario.durability.rawValue]
         let index = instance.name.split(separator: "-").last.map(String.init) ?? "0"
         for key in group.params.keys.sorted() {
