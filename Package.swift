@@ -50,12 +50,16 @@ let package = Package(
                 "RecoveryCore", "OrdealSupport", "COrdealShims", "Metrics",
                 .product(name: "Yams", package: "Yams"),
             ]),
+        // Evidence: manifests of SHA-256 digests, DSSE/in-toto signatures, and their verification.
+        .target(
+            name: "Evidence",
+            dependencies: ["OrdealSupport", .product(name: "Crypto", package: "swift-crypto")]),
         // Benchmarks of the core on a backend.
         .target(name: "Bench", dependencies: ["RecoveryCore", "Metrics", "OrdealSupport"]),
         .executableTarget(
             name: "ordeal",
             dependencies: [
-                "RecoveryCore", "Bench", "Chaos", "OrdealSupport",
+                "RecoveryCore", "Bench", "Chaos", "Evidence", "OrdealSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ordeal-worker", dependencies: ["WorkerKit"]),
@@ -63,7 +67,10 @@ let package = Package(
         // that every checker fails on a system that violates it. Used only by the tests.
         .executableTarget(name: "ordeal-faulty-worker", dependencies: ["WorkerKit", "RecoveryCore", "OrdealSupport"]),
         .testTarget(name: "RecoveryCoreTests", dependencies: ["RecoveryCore", "OrdealSupport"]),
-        .testTarget(name: "ChaosTests", dependencies: ["Chaos", "RecoveryCore", "OrdealSupport", "Metrics"]),
+        .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "OrdealSupport"]),
+        .testTarget(
+            name: "ChaosTests",
+            dependencies: ["Chaos", "RecoveryCore", "OrdealSupport", "Metrics", .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

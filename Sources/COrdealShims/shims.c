@@ -2,6 +2,7 @@
 #include "ordeal_shims.h"
 #include <fcntl.h>
 #include <sys/prctl.h>
+#include <gnu/libc-version.h>
 #include <unistd.h>
 
 int ordeal_set_parent_death_signal(int signal) {
@@ -10,4 +11,8 @@ int ordeal_set_parent_death_signal(int signal) {
 
 int ordeal_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
+}
+
+const char *ordeal_libc_version(void) {
+    return gnu_get_libc_version();
 }

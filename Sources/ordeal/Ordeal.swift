@@ -10,6 +10,9 @@ struct Ordeal: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let error as BadInput {
+            FileHandle.standardError.write(Data(("Error: " + error.description + "\n").utf8))
+            Foundation.exit(ExitStatus.badInput.rawValue)
         } catch {
             if exitCode(for: error).rawValue == 64 {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
@@ -28,13 +31,16 @@ struct Ordeal: ParsableCommand {
             The core it ships runs on embedded SQLite.
 
               ordeal run      run the scenarios of Scenarios/ and write a report (the acceptance suite)
+              ordeal verify   check a run folder's digests, manifest, signature and schema
+              ordeal report   rebuild a run's reports from its recorded history
+              ordeal keygen   make a key pair for signing runs
               ordeal demo     kill a task run with SIGKILL, restart it, check it resumed correctly
               ordeal bench    latency percentiles of the core, with SQLite's raw floor beside them
 
             \(ExitStatus.helpText)
             """,
         version: OrdealVersion.current,
-        subcommands: [Run.self, Demo.self, Bench.self])
+        subcommands: [Run.self, Verify.self, Report.self, Keygen.self, Demo.self, Bench.self])
 }
 
 /// Exits with one of Ordeal's documented codes.

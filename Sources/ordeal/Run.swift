@@ -16,8 +16,10 @@ extension Ordeal {
                 with a reader worker, and runs its checkers on the history and that state.
 
                 The run folder (default Reports/<run id>/, with Reports/latest pointing at the
-                newest) holds report.json, report.md and per scenario its history, final state and
-                workers' standard error. A scenario is pass, fail, or unknown when the harness
+                newest) holds report.json, report.md, report.html, junit.xml, plots/, per scenario
+                its history, final state and workers' standard error, and manifest.json (the SHA-256
+                of every file); with a signing key, attestation.dsse.json. Check it with
+                `ordeal verify DIR --pubkey KEY.pub`. A scenario is pass, fail, or unknown when the harness
                 itself broke (a worker never got ready, a fault never fired, a timeout): never a
                 pass by default.
 
@@ -37,21 +39,38 @@ extension Ordeal {
         @Option(help: "Use this seed for every scenario instead of their own.")
         var seed: UInt64?
 
+        @Option(name: .customLong("sign-key"), help: "Sign the run with this private key (PKCS#8 PEM; default: the PEM in $ORDEAL_SIGNING_KEY).")
+        var signKey: String?
+
         func run() throws {
+            let key = try Sealing.signingKey(file: signKey)
             let scenarios: [Scenario]
             do {
                 scenarios = try ScenarioLoader.loadAll(paths: paths)
             } catch {
-                throw ValidationError("\(error)")
+                throw BadInput("\(error)")
             }
             let runID = SuiteRunner.newRunID()
             let runDirectory = out ?? "Reports/\(runID)"
             try Tools.requireWritableDirectory(runDirectory, option: "--out")
-            let options = SuiteRunner.Options(
+            // On a terminal a status line is rewritten in place; in CI (or a pipe) only whole lines.
+            let interactive = isatty(1) == 1 && ProcessInfo.processInfo.environment["CI"] == nil
+            var options = SuiteRunner.Options(
                 scenarios: scenarios, paths: paths, runDirectory: runDirectory,
                 latestLink: out == nil ? "Reports/latest" : nil, seedOverride: seed, workerPath: try Tools.workerPath(),
-                progress: { print($0); fflush(nil) })
+                progress: { line in
+                    print((interactive ? "\r\u{1B}[K" : "") + line)
+                    fflush(nil)
+                })
+            if interactive {
+                options.live = { status in
+                    print("\r\u{1B}[K  " + status, terminator: "")
+                    fflush(nil)
+                }
+            }
             let report = try SuiteRunner(options: options).run()
+            try Sealing.seal(report, directory: runDirectory, key: key)
+            GitHubActions.publish(report)
             print("\(report.verdict.rawValue.uppercased()): \(report.scenarios.count) scenarios in \(runDirectory) (report.md, report.json)")
             throw ExitCode(report.exitStatus)
         }

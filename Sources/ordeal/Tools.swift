@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
 
+/// Bad input found while running (a path, a file): reported as one `Error:` line, exit 2.
+struct BadInput: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// The CLI's file-system helpers: every failure becomes a one-line error naming the path and the fix.
 enum Tools {
     static func warn(_ line: String) {
@@ -13,7 +19,7 @@ enum Tools {
         let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let path = me.deletingLastPathComponent().appendingPathComponent("ordeal-worker").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw ValidationError("ordeal-worker not found at \(path); build it (swift build) or set ORDEAL_WORKER")
+            throw BadInput("ordeal-worker not found at \(path); build it (swift build) or set ORDEAL_WORKER")
         }
         return path
     }
@@ -28,20 +34,20 @@ enum Tools {
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-                throw ValidationError("\(option) \(path): cannot create the directory (\(error.localizedDescription)); choose a writable path")
+                throw BadInput("\(option) \(path): cannot create the directory (\(error.localizedDescription)); choose a writable path")
             }
         } else if !isDirectory.boolValue {
-            throw ValidationError("\(option) \(path) is a file, not a directory; name a directory")
+            throw BadInput("\(option) \(path) is a file, not a directory; name a directory")
         }
         guard FileManager.default.isWritableFile(atPath: path) else {
-            throw ValidationError("\(option) \(path) is not writable; choose a writable directory")
+            throw BadInput("\(option) \(path) is not writable; choose a writable directory")
         }
     }
 
     static func requireWritableFile(_ path: String, option: String) throws {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         guard FileManager.default.isWritableFile(atPath: dir) else {
-            throw ValidationError("\(option) \(path): the directory \(dir) does not exist or is not writable; create it or choose another path")
+            throw BadInput("\(option) \(path): the directory \(dir) does not exist or is not writable; create it or choose another path")
         }
     }
 
@@ -49,7 +55,7 @@ enum Tools {
     static func writeAtomically(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         do { try data.write(to: url, options: .atomic) } catch {
-            throw ValidationError("cannot write \(path): \(error.localizedDescription); choose a writable path")
+            throw BadInput("cannot write \(path): \(error.localizedDescription); choose a writable path")
         }
     }
 }

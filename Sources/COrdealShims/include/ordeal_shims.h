@@ -14,4 +14,8 @@ int ordeal_set_parent_death_signal(int signal);
 /// pipe2(fds, O_CLOEXEC): both ends close on exec, so a spawned child inherits only the
 /// end it is given explicitly. Returns 0, or -1 with errno set.
 int ordeal_pipe_cloexec(int fds[_Nonnull 2]);
+
+/// The running glibc's version string (gnu_get_libc_version), for reports.
+const char *_Nonnull ordeal_libc_version(void);
+
 #endif

@@ -7,7 +7,13 @@ public struct RunReport: Sendable {
 
     public var runID: String
     public var startedAt: String
+    public var endedAt: String = ""
     public var seedOverride: UInt64?
+    /// Where it ran (`RunEnvironment.capture`).
+    public var environment: [String: String] = [:]
+    public var sourceCommit: String = "unknown"
+    /// Every file the run produced or used, but the reports themselves (the manifest covers those).
+    public var artifacts: [Artifact] = []
     public var scenarios: [ScenarioResult]
     public var durationMillis: Double
     /// The command that replays the run (same files, same seeds).
@@ -24,6 +30,15 @@ public struct RunReport: Sendable {
         case .unknown: .unknown
         }
     }
+}
+
+/// A file of the run, by path (relative to the run folder, or absolute outside it) and digest.
+public struct Artifact: Sendable, Hashable {
+    public var path: String
+    public var bytes: Int
+    public var sha256: String
+
+    public var json: JSONValue { ["path": .string(path), "bytes": .int(Int64(bytes)), "sha256": .string(sha256)] }
 }
 
 extension LatencySummary {
@@ -77,7 +92,9 @@ extension RunReport {
     public var json: JSONValue {
         [
             "schemaVersion": .int(Int64(Self.schemaVersion)), "tool": ["name": "ordeal", "version": .string(OrdealVersion.current)],
-            "run_id": .string(runID), "started_at": .string(startedAt), "verdict": .string(verdict.rawValue),
+            "run_id": .string(runID), "started_at": .string(startedAt), "ended_at": .string(endedAt),
+            "verdict": .string(verdict.rawValue), "source_commit": .string(sourceCommit),
+            "environment": .object(environment.mapValues { .string($0) }), "artifacts": .array(artifacts.map(\.json)),
             "seed": seedOverride.map { .int(Int64(bitPattern: $0)) } ?? .null,
             "duration_ms": .double(Format.round1(durationMillis)), "replay": .string(replayCommand),
             "scenarios": .array(scenarios.map(\.json)),

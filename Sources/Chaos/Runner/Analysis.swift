@@ -19,10 +19,22 @@ public struct ScenarioResult: Sendable {
     public var indeterminate: Int
     /// Acknowledged ops per 100 ms, from the scenario's start.
     public var throughput: [Int]
+    /// Per op, latency per 100 ms bucket (buckets with no op are left out): for plots.
+    public var latencyTimeline: [String: [LatencyPoint]]
+    /// The whole histograms behind `latency` (and `recovery`), kept so runs can be merged.
+    public var histograms: [String: LatencyHistogram]
     public var problems: [String]
     public var durationMillis: Double
     /// The scenario's folder, relative to the run folder.
     public var folder: String
+}
+
+/// Latency of one op in one 100 ms bucket of the run.
+public struct LatencyPoint: Sendable, Hashable {
+    public var startMillis: Double
+    public var count: Int
+    public var p50_us: Double
+    public var max_us: Double
 }
 
 /// Turns a recorded run into a `ScenarioResult`: latency histograms, phases, throughput,
@@ -35,7 +47,8 @@ enum Analysis {
     ) -> ScenarioResult {
         var result = ScenarioResult(
             scenario: scenario, seed: seed, verdict: .pass, checks: [], faults: faults, latency: [:], latencyByPhase: [:],
-            recovery: nil, acknowledged: 0, failed: 0, indeterminate: 0, throughput: [], problems: problems,
+            recovery: nil, acknowledged: 0, failed: 0, indeterminate: 0, throughput: [], latencyTimeline: [:], histograms: [:],
+            problems: problems,
             durationMillis: durationMillis, folder: folder)
         measure(history: history, faults: faults, into: &result)
         if let final {
@@ -73,6 +86,7 @@ enum Analysis {
         var byPhase: [String: [String: LatencyHistogram]] = [:]
         var ready = LatencyHistogram()
         var buckets: [Int] = []
+        var timeline: [String: [Int: LatencyHistogram]] = [:]
         for event in history.events {
             if event.type == "ready", let ms = event.fields["ready_ms"]?.doubleValue {
                 ready.record(nanos: UInt64(max(ms, 0) * 1_000_000))
@@ -90,12 +104,21 @@ enum Analysis {
             guard let us = event.latencyMicros, us > 0 else { continue }
             let nanos = UInt64(us * 1000)
             all[op, default: LatencyHistogram()].record(nanos: nanos)
+            timeline[op, default: [:]][bucket, default: LatencyHistogram()].record(nanos: nanos)
             byPhase[phase(event.tMillis), default: [:]][op, default: LatencyHistogram()].record(nanos: nanos)
         }
         result.latency = all.mapValues(\.summary)
+        if ready.count > 0 { all["worker.ready"] = ready }
         if ready.count > 0 { result.latency["worker.ready"] = ready.summary }
+        result.histograms = all
         result.latencyByPhase = byPhase.mapValues { $0.mapValues(\.summary) }
         result.throughput = buckets
+        result.latencyTimeline = timeline.mapValues { byBucket in
+            byBucket.keys.sorted().map { b in
+                let summary = byBucket[b]!.summary
+                return LatencyPoint(startMillis: Double(b * 100), count: Int(summary.count), p50_us: summary.p50_us, max_us: summary.max_us)
+            }
+        }
         result.recovery = recoveryTimes(history: history)
     }
 
@@ -132,9 +155,13 @@ enum Analysis {
         let killed = Set(history.events.filter { $0.type == "fault" && $0.fields["kind"]?.stringValue == "kill" }.map {
             "\($0.worker ?? "")#\($0.incarnation)"
         })
+        // A worker that never became ready is a harness problem (the scenario is unknown), not
+        // a failure of the system under test.
+        let ready = Set(history.of(type: "ready").map { "\($0.worker ?? "")#\($0.incarnation)" })
         let bad = last.values.filter { e in
-            !(e.fields["status"]?.stringValue == "exited" && e.fields["code"]?.intValue == 0)
-                && !killed.contains("\(e.worker ?? "")#\(e.incarnation)")
+            let id = "\(e.worker ?? "")#\(e.incarnation)"
+            return !(e.fields["status"]?.stringValue == "exited" && e.fields["code"]?.intValue == 0)
+                && !killed.contains(id) && ready.contains(id)
         }.sorted { ($0.worker ?? "") < ($1.worker ?? "") }
         let name = "workers-exit-clean"
         guard bad.isEmpty else {

@@ -23,7 +23,9 @@ final class HistoryWriter {
         events.append(event)
         try CanonicalJSON.write(.object(fields), into: &buffer)
         buffer.append(0x0A)
-        if buffer.count > 32_768 { try flush() }
+        // Ops are batched; anything else (spawn, fault, heal, exit) reaches the file at once, so
+        // a runner killed mid-scenario leaves a history that ends where it stopped.
+        if buffer.count > 8_192 || event.type != "op" { try flush() }
     }
 
     func flush() throws {

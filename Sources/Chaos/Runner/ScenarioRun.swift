@@ -22,6 +22,8 @@ final class ScenarioRun {
         var dataDirectory: String
         var historyPath: String
         var workersLogPath: String
+        /// Called at most every 250 ms with a one-line status, for a terminal; nil in CI.
+        var live: ((String) -> Void)?
     }
 
     struct Outcome {
@@ -44,6 +46,7 @@ final class ScenarioRun {
         var killedByFault = false
         var restartAtMillis: Double?
         var restartDelayMillis: Double = 0
+        var saidDone = false
         var lastStatus: TerminationStatus?
         var started = false
         var finished: Bool { started && !running && restartAtMillis == nil }
@@ -199,6 +202,7 @@ final class ScenarioRun {
         instance.incarnation += 1
         instance.started = true
         instance.ready = false
+        instance.saidDone = false
         instance.killedByFault = false
         instance.restartAtMillis = nil
         let argv = argv(for: instance)
@@ -249,10 +253,13 @@ final class ScenarioRun {
                 fields["type"] = "op"
                 try record(fields)
                 if event["outcome"]?.stringValue == "ok", let op = event["op"]?.stringValue {
+                    acknowledged += 1
                     countTowardsFaults(instance: name, group: instance.group.name, op: op)
                 }
             case "done":
                 fields["type"] = "done"
+                instance.saidDone = true
+                instances[name] = instance
                 try record(fields)
             default:
                 fields["type"] = "note"
@@ -276,6 +283,8 @@ final class ScenarioRun {
                 if instance.group.restart == .onKill { instance.restartAtMillis = t + instance.restartDelayMillis }
             } else if !instance.ready {
                 problems.append("worker \(name) \(status) before it was ready (see workers.log)")
+            } else if status == .exited(0) && !instance.saidDone {
+                problems.append("worker \(name) exited 0 without its done event: its history is cut short")
             } else if case .exited(let code) = status, code != 0 && code != 1 {
                 problems.append("worker \(name) \(status): a harness error (2 is bad usage, 70 lost standard output; see workers.log)")
             } else if case .signaled = status {
@@ -326,10 +335,22 @@ final class ScenarioRun {
         return order.filter { instances[$0]!.group.name == after }.contains { !instances[$0]!.finished }
     }
 
+    private var acknowledged = 0
+    private var lastLiveMillis = -1_000.0
+
+    private func reportLive() {
+        guard let live = config.live, now() - lastLiveMillis >= 250 else { return }
+        lastLiveMillis = now()
+        let running = order.filter { instances[$0]!.running }.count
+        let fired = faults.filter { $0.firedAtMillis != nil }.count
+        live("\(config.scenario.name): \(Int(now())) ms, \(running) workers running, \(acknowledged) ops acknowledged, \(fired)/\(faults.count) faults")
+    }
+
     private func loop() throws {
         let timeout = Double(config.scenario.timeoutMillis)
         while true {
             for signal in queue.drain(waitingUpTo: nextWaitMillis()) { try handle(signal) }
+            reportLive()
             try fireDueFaults()
             try restartDue()
             if allDone { break }

@@ -16,6 +16,8 @@ public struct SuiteRunner {
         public var seedOverride: UInt64?
         public var workerPath: String
         public var progress: (String) -> Void
+        /// A status line rewritten in place while a scenario runs (a terminal); nil for CI.
+        public var live: ((String) -> Void)?
 
         public init(
             scenarios: [Scenario], paths: [String], runDirectory: String, latestLink: String?, seedOverride: UInt64?,
@@ -54,6 +56,8 @@ public struct SuiteRunner {
             runID: URL(fileURLWithPath: options.runDirectory).lastPathComponent, startedAt: iso,
             seedOverride: options.seedOverride, scenarios: [], durationMillis: 0,
             replayCommand: "ordeal run \(options.paths.joined(separator: " "))\(seedArgument)")
+        report.environment = RunEnvironment.capture(dataDirectory: options.runDirectory)
+        report.sourceCommit = RunEnvironment.sourceCommit()
         if let link = options.latestLink { try Self.pointLink(link, at: options.runDirectory) }
         for (n, scenario) in options.scenarios.enumerated() {
             let seed = options.seedOverride ?? scenario.seed
@@ -61,6 +65,7 @@ public struct SuiteRunner {
             let result = try runOne(scenario, seed: seed)
             report.scenarios.append(result)
             report.durationMillis = watch.elapsedMillis
+            report.artifacts = try Artifacts.list(runDirectory: options.runDirectory, extra: [options.workerPath])
             try write(report)
             let failed = result.checks.filter { $0.verdict != .pass }.map(\.name)
             var line = "[\(n + 1)/\(options.scenarios.count)] \(scenario.name): \(result.verdict.rawValue.uppercased()) "
@@ -70,6 +75,7 @@ public struct SuiteRunner {
             options.progress(line)
         }
         report.durationMillis = watch.elapsedMillis
+        report.endedAt = ISO8601DateFormatter().string(from: Date())
         try write(report)
         return report
     }
@@ -82,22 +88,27 @@ public struct SuiteRunner {
         let run = ScenarioRun(
             config: ScenarioRun.Config(
                 scenario: scenario, seed: seed, workerPath: options.workerPath, dataDirectory: data,
-                historyPath: dir + "/history.jsonl", workersLogPath: dir + "/workers.log"))
+                historyPath: dir + "/history.jsonl", workersLogPath: dir + "/workers.log", live: options.live))
+        // The scenario file as it was run, so the folder alone can be re-analysed and verified.
+        try Self.writeAtomically(
+            String(contentsOfFile: scenario.sourcePath, encoding: .utf8), to: dir + "/scenario.yaml")
         let outcome = try run.run()
         if let final = outcome.final {
             try Self.writeAtomically(PrettyJSON.string(final.json), to: dir + "/final-state.json")
         }
+        try Self.writeAtomically(PrettyJSON.string(outcome.json(seed: seed)), to: dir + "/outcome.json")
         let result = Analysis.analyze(
             scenario: scenario, seed: seed, history: outcome.history, final: outcome.final, faults: outcome.faults,
             problems: outcome.problems, durationMillis: outcome.durationMillis, folder: folder)
+        let histograms = try JSONEncoder().encode(result.histograms)
+        try Self.writeAtomically(String(decoding: histograms, as: UTF8.self), to: dir + "/histograms.json")
         // A passing scenario's database is not evidence of anything; a failing one's is kept.
         if result.verdict == .pass { try? FileManager.default.removeItem(atPath: data) }
         return result
     }
 
     private func write(_ report: RunReport) throws {
-        try Self.writeAtomically(PrettyJSON.string(report.json), to: options.runDirectory + "/report.json")
-        try Self.writeAtomically(MarkdownReport.render(report), to: options.runDirectory + "/report.md")
+        try ReportWriter.write(report, to: options.runDirectory)
     }
 
     /// Writes a temporary file beside `path`, then renames it over `path`.

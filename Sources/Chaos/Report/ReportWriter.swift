@@ -1,0 +1,21 @@
+import Foundation
+import OrdealSupport
+
+/// Writes every report file of a run folder through the exporters, each atomically (a temporary
+/// file renamed over the old one), report.json last: a reader never finds a report of a state
+/// the run was not in.
+public enum ReportWriter {
+    public static func write(_ report: RunReport, to runDirectory: String) throws {
+        for (path, svg) in ReportPlots.files(for: report) {
+            let full = runDirectory + "/" + path
+            try FileManager.default.createDirectory(
+                atPath: URL(fileURLWithPath: full).deletingLastPathComponent().path, withIntermediateDirectories: true)
+            try SuiteRunner.writeAtomically(svg, to: full)
+        }
+        let exporters = ReportExporters.all.sorted { ($0.fileName == "report.json" ? 1 : 0) < ($1.fileName == "report.json" ? 1 : 0) }
+        for exporter in exporters {
+            try SuiteRunner.writeAtomically(
+                String(decoding: try exporter.serialize(report), as: UTF8.self), to: runDirectory + "/" + exporter.fileName)
+        }
+    }
+}

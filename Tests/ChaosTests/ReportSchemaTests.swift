@@ -1,0 +1,48 @@
+import Foundation
+import OrdealSupport
+import Testing
+
+@testable import Chaos
+
+/// report.json's schema: the built-in copy equals docs/report.schema.json, and the validator
+/// rejects what the schema forbids.
+@Suite struct ReportSchemaTests {
+    static var repository: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    @Test func theBuiltInSchemaIsTheOneInDocs() throws {
+        let file = try String(contentsOf: Self.repository.appendingPathComponent("docs/report.schema.json"), encoding: .utf8)
+        #expect(try JSONParser.parse(file) == JSONParser.parse(ReportSchema.text))
+    }
+
+    @Test func aReportMissingItsVerdictOrWithAnUnknownVerdictIsRejected() throws {
+        let schema = try JSONSchema(JSONParser.parse(ReportSchema.text))
+        var report = try #require(minimalReport().objectValue)
+        #expect(schema.validate(.object(report)) == [])
+        report.removeValue(forKey: "verdict")
+        #expect(schema.validate(.object(report)).contains { $0.contains("verdict") })
+        report["verdict"] = "maybe"
+        #expect(schema.validate(.object(report)).contains { $0.contains("maybe") })
+        report["verdict"] = "pass"
+        report["surprise"] = 1
+        #expect(schema.validate(.object(report)).contains { $0.contains("surprise") })
+    }
+
+    @Test func aSchemaUsingAKeywordTheValidatorDoesNotKnowIsRefused() throws {
+        #expect(throws: JSONSchema.SchemaError.self) { try JSONSchema(["type": "object", "pattern": "^a"]) }
+    }
+
+    func minimalReport() -> JSONValue {
+        [
+            "schemaVersion": 1, "tool": ["name": "ordeal", "version": "0.1.0"], "run_id": "r", "started_at": "t",
+            "ended_at": "t", "verdict": "pass", "seed": nil, "duration_ms": 1.5, "replay": "ordeal run",
+            "source_commit": "abc",
+            "environment": [
+                "os": "Linux", "cpu_model": "x", "cores": "2", "memory_bytes": "1", "data_filesystem": "ext4",
+                "sqlite": "3", "glibc": "2.36", "swift": "6.3",
+            ],
+            "artifacts": [["path": "a", "bytes": 1, "sha256": "00"]], "scenarios": [],
+        ]
+    }
+}
