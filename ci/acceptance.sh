@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# The main job: builds Ordeal (release) and runs the acceptance suite (Scenarios/) on embedded
-# SQLite, writing Reports/<run id>/ (report.md, report.json, each scenario's history) with
-# Reports/latest pointing at it. Exits with the run's code: 0 passed, 1 failed, 2 bad input,
-# 3 unknown. Extra arguments go to `ordeal run` (e.g. a scenario file, --seed N).
+# The main job: builds Ordeal (release), runs the acceptance suite (Scenarios/) on embedded
+# SQLite into Reports/<run id>/ (Reports/latest points at it), signs the run when a key is
+# given, verifies it, and exits with the run's code (0 passed, 1 failed, 2 bad input,
+# 3 unknown); a verification failure makes it exit 1.
+#
+#   ORDEAL_SIGNING_KEY   a private key PEM (from `ordeal keygen`): the run is signed with it
+#   ORDEAL_PUBLIC_KEY    a path to the matching public key PEM: the signature is verified with it
+#
+# Extra arguments go to `ordeal run` (e.g. a scenario file, --seed N).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/setup.sh
@@ -11,7 +16,15 @@ swift build -c release --product ordeal 2>&1 | tail -n 1
 bin=$(swift build -c release --show-bin-path)
 status=0
 "$bin/ordeal" run "$@" || status=$?
-if [ -f Reports/latest/report.md ]; then
-    echo "acceptance: $(readlink Reports/latest) (exit $status); read Reports/latest/report.md"
+if [ ! -f Reports/latest/report.json ]; then
+    echo "acceptance: no report was written (exit $status)" >&2
+    exit "$status"
 fi
+verify=(verify Reports/latest)
+if [ -n "${ORDEAL_PUBLIC_KEY:-}" ]; then verify+=(--pubkey "$ORDEAL_PUBLIC_KEY"); fi
+if ! "$bin/ordeal" "${verify[@]}"; then
+    echo "acceptance: Reports/latest does not verify" >&2
+    [ "$status" -ne 0 ] || status=1
+fi
+echo "acceptance: Reports/$(readlink Reports/latest) (exit $status); read Reports/latest/report.md"
 exit "$status"

@@ -57,6 +57,8 @@ extension Ordeal {
         var pubkey: String?
 
         func run() throws {
+            // `Reports/latest` is a link to the run folder: verify the folder it names.
+            let directory = URL(fileURLWithPath: self.directory).resolvingSymlinksInPath().path
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw BadInput("\(directory) is not a folder: name a run folder, e.g. Reports/latest")
@@ -91,6 +93,7 @@ extension Ordeal {
 
         func run() throws {
             let key = try Sealing.signingKey(file: signKey)
+            let directory = URL(fileURLWithPath: self.directory).resolvingSymlinksInPath().path
             let report: RunReport
             do {
                 report = try ReportRebuilder.rebuild(runDirectory: directory, workerPath: try Tools.workerPath())
