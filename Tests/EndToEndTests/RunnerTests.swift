@@ -45,6 +45,10 @@ import Testing
         #expect((scenario["counts"]?["acknowledged"]?.intValue ?? 0) >= 60)
         #expect(scenario["faults"]?.arrayValue?.first?["at_ms"]?.doubleValue != nil, "the kill was not injected")
         #expect(scenario["recovery"]?["count"]?.intValue == 1)
+        let effect = scenario["faults"]?.arrayValue?.first?["effect"]
+        // The kill is sent at the 20th acknowledgement and lands a little later.
+        #expect((effect?["acknowledged_before"]?.doubleValue ?? 0) >= 20)
+        #expect((effect?["recovery_ms"]?.doubleValue ?? -1) > 0)
         let checks = (scenario["checks"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
         #expect(checks.contains("acked-durable") && checks.contains("sequence-contiguous"))
     }
@@ -88,7 +92,7 @@ import Testing
             name: paused
             workers:
               - role: checkpoint-writer
-                params: {task: t, count: 40}
+                params: {task: t, count: 400}
             faults:
               - kind: pause
                 target: checkpoint-writer-0
@@ -106,7 +110,10 @@ import Testing
         // read a little after it, so the window starts 50 ms in.
         let during = history.ops(outcome: "ok").filter { $0.tMillis > fault.tMillis + 50 && $0.tMillis < heal.tMillis - 5 }
         #expect(during.isEmpty, "a paused worker acknowledged operations: \(during.count)")
-        #expect(history.ops("checkpoint.commit", outcome: "ok").count == 40)
+        #expect(history.ops("checkpoint.commit", outcome: "ok").count == 400)
+        let effect = try #require(try report(out)["scenarios"]?.arrayValue?.first?["faults"]?.arrayValue?.first?["effect"])
+        #expect((effect["stopped_ms"]?.doubleValue ?? 0) >= 299)
+        #expect(effect["target_acknowledged_meanwhile"]?.doubleValue == 0)
     }
 
     @Test func theSameSeedDrawsTheSameRandomFaultTime() throws {

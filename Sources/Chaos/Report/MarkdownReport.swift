@@ -38,10 +38,12 @@ enum MarkdownReport {
             md += "```\n"
         }
         if !s.faults.isEmpty {
-            md += "\n| fault | target | at | healed at |\n|---|---|---|---|\n"
+            md += "\n| fault | target | at | healed at | effect |\n|---|---|---|---|---|\n"
             for f in s.faults {
+                let effect = (s.faultEffects[f.index] ?? [:]).sorted { $0.key < $1.key }
+                    .map { "\($0.key) \(Format.round1($0.value))" }.joined(separator: ", ")
                 md += "| \(f.kind.rawValue) | \(f.target) | \(f.atMillis.map { "\(Format.round1($0)) ms" } ?? "never") "
-                md += "| \(f.healedAtMillis.map { "\(Format.round1($0)) ms" } ?? "-") |\n"
+                md += "| \(f.healedAtMillis.map { "\(Format.round1($0)) ms" } ?? "-") | \(effect.isEmpty ? "-" : effect) |\n"
             }
         }
         md += "\nOperations: \(s.acknowledged) acknowledged, \(s.failed) failed, \(s.indeterminate) indeterminate.\n\n"

@@ -208,7 +208,8 @@ public enum ReportSchema {
         "kind",
         "target",
         "at_ms",
-        "healed_at_ms"
+        "healed_at_ms",
+        "effect"
       ],
       "additionalProperties": false,
       "properties": {
@@ -232,6 +233,13 @@ public enum ReportSchema {
             "number",
             "null"
           ]
+        },
+        "effect": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "number"
+          },
+          "description": "what the fault did: recovery_ms and acknowledged_before for a kill; stopped_ms, target_acknowledged_meanwhile and others_acknowledged_meanwhile for a pause"
         }
       }
     },

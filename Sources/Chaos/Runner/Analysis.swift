@@ -21,6 +21,10 @@ public struct ScenarioResult: Sendable {
     public var throughput: [Int]
     /// Per op, latency per 100 ms bucket (buckets with no op are left out): for plots.
     public var latencyTimeline: [String: [LatencyPoint]]
+    /// What each fault did, by fault index: for a kill `recovery_ms` (to the restarted
+    /// worker's first acknowledgement) and `acknowledged_before`; for a pause `stopped_ms`,
+    /// `target_acknowledged_meanwhile` (0 when the pause held) and `others_acknowledged_meanwhile`.
+    public var faultEffects: [Int: [String: Double]] = [:]
     /// The whole histograms behind `latency` (and `recovery`), kept so runs can be merged.
     public var histograms: [String: LatencyHistogram]
     public var problems: [String]
@@ -120,6 +124,7 @@ enum Analysis {
             }
         }
         result.recovery = recoveryTimes(history: history)
+        result.faultEffects = faultEffects(history: history)
     }
 
     /// For each kill: the time from the kill to the first ok op of that worker's next incarnation.
@@ -135,6 +140,36 @@ enum Analysis {
             }
         }
         return histogram.count > 0 ? histogram.summary : nil
+    }
+
+    static func faultEffects(history: History) -> [Int: [String: Double]] {
+        var effects: [Int: [String: Double]] = [:]
+        let events = history.events
+        for (i, fault) in events.enumerated() where fault.type == "fault" {
+            guard let index = fault.fields["fault"]?.intValue.map(Int.init), let worker = fault.worker else { continue }
+            var effect: [String: Double] = [:]
+            switch fault.fields["kind"]?.stringValue {
+            case "kill":
+                effect["acknowledged_before"] = Double(events[..<i].filter {
+                    $0.isOK && $0.worker == worker && $0.incarnation == fault.incarnation
+                }.count)
+                if let first = events[(i + 1)...].first(where: { $0.isOK && $0.worker == worker && $0.incarnation > fault.incarnation }) {
+                    effect["recovery_ms"] = Format.round1(first.tMillis - fault.tMillis)
+                }
+            case "pause":
+                let healAt = events[(i + 1)...].first {
+                    $0.type == "heal" && $0.fields["fault"]?.intValue == Int64(index)
+                }?.tMillis ?? .infinity
+                if healAt.isFinite { effect["stopped_ms"] = Format.round1(healAt - fault.tMillis) }
+                // Lines read within 50 ms of the stop were written before it.
+                let window = events.filter { $0.isOK && $0.tMillis > fault.tMillis + 50 && $0.tMillis < healAt }
+                effect["target_acknowledged_meanwhile"] = Double(window.filter { $0.worker == worker }.count)
+                effect["others_acknowledged_meanwhile"] = Double(window.filter { $0.worker != worker }.count)
+            default: break
+            }
+            effects[index] = effect
+        }
+        return effects
     }
 
     static func value(_ summary: LatencySummary, _ p: Percentile) -> Double {

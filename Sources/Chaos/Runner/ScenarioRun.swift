@@ -255,6 +255,9 @@ final class ScenarioRun {
                 if event["outcome"]?.stringValue == "ok", let op = event["op"]?.stringValue {
                     acknowledged += 1
                     countTowardsFaults(instance: name, group: instance.group.name, op: op)
+                    // Fire at once, not after the rest of the batch: the fault lands as close to
+                    // its N-th acknowledgement as the signal can.
+                    try fireDueFaults()
                 }
             case "done":
                 fields["type"] = "done"
@@ -359,6 +362,15 @@ final class ScenarioRun {
                 try stopAll()
                 break
             }
+        }
+        // A pause whose worker ended before the pause was due to end is healed here, so that
+        // every fault in the history has its end.
+        for i in faults.indices where faults[i].firedAtMillis != nil && faults[i].healedAtMillis == nil && faults[i].spec.kind == .pause {
+            faults[i].healedAtMillis = now()
+            try record([
+                "type": "heal", "t_ms": .double(faults[i].healedAtMillis!), "kind": "pause",
+                "worker": .string(faults[i].target), "fault": .int(Int64(i)), "note": "the worker ended while paused",
+            ])
         }
         for fault in faults where fault.firedAtMillis == nil {
             problems.append("fault \(fault.index) (\(fault.spec.kind.rawValue) \(fault.target)) never fired: its trigger was not reached while the target ran")
