@@ -146,7 +146,7 @@ enum GitHubActions {
     static func publish(_ report: RunReport) {
         let env = ProcessInfo.processInfo.environment
         guard let path = env["GITHUB_STEP_SUMMARY"], !path.isEmpty else { return }
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         if let handle = FileHandle(forWritingAtPath: path) {
             handle.seekToEndOfFile()
             handle.write(Data(GitHubSummary.markdown(report).utf8))

@@ -36,7 +36,7 @@ import Testing
     func minimalReport() -> JSONValue {
         [
             "schemaVersion": 1, "tool": ["name": "ordeal", "version": "0.1.0"], "run_id": "r", "started_at": "t",
-            "ended_at": "t", "verdict": "pass", "seed": nil, "duration_ms": 1.5, "replay": "ordeal run",
+            "ended_at": "t", "complete": true, "verdict": "pass", "seed": nil, "duration_ms": 1.5, "replay": "ordeal run",
             "source_commit": "abc",
             "environment": [
                 "os": "Linux", "cpu_model": "x", "cores": "2", "memory_bytes": "1", "data_filesystem": "ext4",

@@ -216,3 +216,45 @@ import Testing
         #expect(result.stderr.contains("/nonexistent/scenarios"))
     }
 }
+
+extension RunnerTests {
+    @Test func aRunKilledMidwayLeavesAReportThatDoesNotReadAsPassed() throws {
+        let dir = try Binaries.temporaryDirectory()
+        for (name, count) in [("a-quick", 5), ("b-long", 100_000)] {
+            try """
+                name: \(name)
+                workers:
+                  - role: checkpoint-writer
+                    params: {task: t, count: \(count)}
+                """.write(toFile: dir + "/\(name).yaml", atomically: true, encoding: .utf8)
+        }
+        let out = dir + "/run"
+        let runner = try ChildProcess([Binaries.ordeal, "run", dir, "--out", out])
+        // Wait until the first scenario's report is written and the second is running.
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: out + "/report.json", encoding: .utf8),
+                let json = try? JSONParser.parse(text), json["scenarios"]?.arrayValue?.count == 1
+            {
+                break
+            }
+            usleep(20_000)
+        }
+        try runner.kill(9)
+        _ = try runner.wait()
+        let json = try report(out)
+        #expect(json["scenarios"]?.arrayValue?.first?["verdict"]?.stringValue == "pass")
+        #expect(json["complete"]?.boolValue == false)
+        #expect(json["verdict"]?.stringValue == "unknown", "a stopped run must not read as passed")
+        let verify = try Binaries.run(Binaries.ordeal, ["verify", out])
+        #expect(verify.status == 1, "a stopped run has no manifest and must not verify")
+    }
+
+    @Test func verifyOfAMissingFolderOrAnUnreadableKeyIsBadInput() throws {
+        #expect(try Binaries.run(Binaries.ordeal, ["verify", "/nonexistent/run"]).status == ExitStatus.badInput.rawValue)
+        let dir = try Binaries.temporaryDirectory()
+        let result = try Binaries.run(Binaries.ordeal, ["verify", dir, "--pubkey", dir + "/missing.pub"])
+        #expect(result.status == ExitStatus.badInput.rawValue)
+        #expect(result.stderr.contains("missing.pub"))
+    }
+}

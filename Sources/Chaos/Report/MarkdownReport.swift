@@ -7,6 +7,9 @@ import OrdealSupport
 enum MarkdownReport {
     static func render(_ report: RunReport) -> String {
         var md = "# Ordeal run \(report.runID): **\(report.verdict.rawValue.uppercased())**\n\n"
+        if !report.complete {
+            md += "**This run is not complete**: it is still going, or it was stopped; the verdict stays unknown.\n\n"
+        }
         let counts = Dictionary(grouping: report.scenarios, by: \.verdict).mapValues(\.count)
         md += "\(report.scenarios.count) scenarios: \(counts[.pass] ?? 0) passed, \(counts[.fail] ?? 0) failed, "
         md += "\(counts[.unknown] ?? 0) unknown, in \(Format.micros(report.durationMillis * 1000)). "

@@ -22,6 +22,8 @@ public enum ReportRebuilder {
             durationMillis: old?["duration_ms"]?.doubleValue ?? results.reduce(0) { $0 + $1.durationMillis },
             replayCommand: old?["replay"]?.stringValue ?? "ordeal run")
         report.endedAt = old?["ended_at"]?.stringValue ?? ""
+        // A run that was cut short stays incomplete when its reports are rebuilt.
+        report.complete = old?["complete"]?.boolValue ?? false
         report.environment = old?["environment"]?.objectValue?.compactMapValues(\.stringValue) ?? [:]
         report.sourceCommit = old?["source_commit"]?.stringValue ?? "unknown"
         report.artifacts = try Artifacts.list(runDirectory: runDirectory, extra: [workerPath])

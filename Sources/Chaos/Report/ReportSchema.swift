@@ -13,6 +13,7 @@ public enum ReportSchema {
     "run_id",
     "started_at",
     "ended_at",
+    "complete",
     "verdict",
     "seed",
     "duration_ms",
@@ -102,6 +103,10 @@ public enum ReportSchema {
       "items": {
         "$ref": "#/$defs/scenario"
       }
+    },
+    "complete": {
+      "type": "boolean",
+      "description": "false while the run is going or when it was stopped; the verdict is then unknown"
     }
   },
   "$defs": {

@@ -19,8 +19,13 @@ public struct RunReport: Sendable {
     /// The command that replays the run (same files, same seeds).
     public var replayCommand: String
 
+    /// False while the run is going (report.json is rewritten after every scenario): such a
+    /// report's verdict is `unknown`, so a run that was killed never reads as passed.
+    public var complete = true
+
     public var verdict: Verdict {
-        scenarios.reduce(Verdict.pass) { $0.combined(with: $1.verdict) }
+        let scenarios = scenarios.reduce(Verdict.pass) { $0.combined(with: $1.verdict) }
+        return complete ? scenarios : scenarios.combined(with: .unknown)
     }
 
     public var exitStatus: ExitStatus {
@@ -94,6 +99,7 @@ extension RunReport {
         [
             "schemaVersion": .int(Int64(Self.schemaVersion)), "tool": ["name": "ordeal", "version": .string(OrdealVersion.current)],
             "run_id": .string(runID), "started_at": .string(startedAt), "ended_at": .string(endedAt),
+            "complete": .bool(complete),
             "verdict": .string(verdict.rawValue), "source_commit": .string(sourceCommit),
             "environment": .object(environment.mapValues { .string($0) }), "artifacts": .array(artifacts.map(\.json)),
             "seed": seedOverride.map { .int(Int64(bitPattern: $0)) } ?? .null,

@@ -56,6 +56,7 @@ public struct SuiteRunner {
             runID: URL(fileURLWithPath: options.runDirectory).lastPathComponent, startedAt: iso,
             seedOverride: options.seedOverride, scenarios: [], durationMillis: 0,
             replayCommand: "ordeal run \(options.paths.joined(separator: " "))\(seedArgument)")
+        report.complete = false
         report.environment = RunEnvironment.capture(dataDirectory: options.runDirectory)
         report.sourceCommit = RunEnvironment.sourceCommit()
         if let link = options.latestLink { try Self.pointLink(link, at: options.runDirectory) }
@@ -76,6 +77,7 @@ public struct SuiteRunner {
         }
         report.durationMillis = watch.elapsedMillis
         report.endedAt = ISO8601DateFormatter().string(from: Date())
+        report.complete = true
         try write(report)
         return report
     }
