@@ -175,22 +175,6 @@ final class SQLiteConnection {
         }
     }
 
-    /// Runs `body` in a read transaction, so that several SELECTs see one snapshot.
-    func read<T>(_ body: () throws -> T) throws -> T {
-        if inTransaction { return try body() }
-        try run("BEGIN")
-        inTransaction = true
-        defer { inTransaction = false }
-        do {
-            let value = try body()
-            try run("COMMIT")
-            return value
-        } catch {
-            if sqlite3_get_autocommit(handle) == 0 { _ = try? run("ROLLBACK") }
-            throw error
-        }
-    }
-
     static var libraryVersion: String { String(cString: sqlite3_libversion()) }
 }
 
