@@ -45,7 +45,7 @@ public struct CoreBenchmark: Sendable {
             .filter { config.only?.contains($0.name) ?? true }
         progress("warm-up: \(config.warmup) of each of \(workloads.count) operations")
         for w in workloads {
-            for i in 0..<config.warmup { try w.op(i) }
+            for i in 0..<config.warmup { try w.run(i) }
         }
         var histograms = Array(repeating: LatencyHistogram(), count: workloads.count)
         var busyNanos = Array(repeating: UInt64(0), count: workloads.count)
@@ -56,8 +56,10 @@ public struct CoreBenchmark: Sendable {
             let block = min(perRound, config.iterations - done)
             for (w, workload) in workloads.enumerated() {
                 for j in 0..<block {
+                    let i = config.warmup + done + j
+                    let prepared = try workload.prepare?(i)
                     let start = Stopwatch.nowNanos()
-                    try workload.op(config.warmup + done + j)
+                    try workload.op(i, prepared)
                     let elapsed = Stopwatch.nowNanos() - start
                     histograms[w].record(nanos: elapsed)
                     busyNanos[w] += elapsed

@@ -27,9 +27,10 @@ public final class ManualClock: RecoveryClock {
 
 /// A monotonic stopwatch for durations (never the wall clock).
 public struct Stopwatch: Sendable {
-    private let start = Posix.monotonicNanos()
+    /// When the stopwatch started, on `CLOCK_MONOTONIC` (the clock workers stamp events with).
+    public let startNanos = Posix.monotonicNanos()
     public init() {}
-    public var elapsedNanos: UInt64 { Posix.monotonicNanos() - start }
+    public var elapsedNanos: UInt64 { Posix.monotonicNanos() - startNanos }
     public var elapsedMillis: Double { Double(elapsedNanos) / 1_000_000 }
     public static func nowNanos() -> UInt64 { Posix.monotonicNanos() }
 }

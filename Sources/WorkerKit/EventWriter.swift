@@ -40,6 +40,9 @@ public struct EventWriter: Sendable {
         var fields: [String: JSONValue] = [
             "event": "op", "op": .string(op), "key": .string(key), "outcome": .string(outcome.rawValue),
             "latency_us": .double((Double(latencyNanos) / 100).rounded() / 10),
+            // When the outcome was known, on CLOCK_MONOTONIC: the runner places the event in
+            // time by it rather than by when it read the line.
+            "t_mono_ns": .int(Int64(WorkerPosix.monotonicNanos())),
         ]
         if let value { fields["value"] = value }
         if let error { fields["error"] = .string(error) }

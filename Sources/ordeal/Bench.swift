@@ -12,7 +12,9 @@ extension Ordeal {
             abstract: "Measure the recovery core on embedded SQLite, beside SQLite's own floor.",
             discussion: """
                 Operations: raw.insert_txn (a bare BEGIN IMMEDIATE / INSERT / COMMIT: the floor),
-                checkpoint.commit (begin + commit with evidence, verified), checkpoint.verify,
+                checkpoint.commit (commitStep with evidence, verified; the snapshot's canonical JSON
+                and hash are prepared by beginStep outside the clock), checkpoint.workflow (begin,
+                commit, verify, last verified), checkpoint.verify,
                 checkpoint.last_verified, cache.hit, ledger.replay, lease.acquire_release, and
                 sweep.expired_N (one sweep of N expired leases; setup excluded).
 

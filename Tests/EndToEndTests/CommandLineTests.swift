@@ -39,7 +39,7 @@ import Testing
         let report = try JSONParser.parse(String(contentsOfFile: json, encoding: .utf8))
         let ops = Set((report["results"]?.arrayValue ?? []).compactMap { $0["op"]?.stringValue })
         #expect(ops == [
-            "raw.insert_txn", "checkpoint.commit", "checkpoint.verify", "checkpoint.last_verified", "cache.hit",
+            "raw.insert_txn", "checkpoint.commit", "checkpoint.workflow", "checkpoint.verify", "checkpoint.last_verified", "cache.hit",
             "ledger.replay", "lease.acquire_release", "sweep.expired_50",
         ])
         for row in report["results"]?.arrayValue ?? [] {

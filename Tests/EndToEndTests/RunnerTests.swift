@@ -108,7 +108,7 @@ import Testing
         #expect(heal.tMillis - fault.tMillis >= 299)
         // Lines are stamped when the runner reads them: one written just before SIGSTOP may be
         // read a little after it, so the window starts 50 ms in.
-        let during = history.ops(outcome: "ok").filter { $0.tMillis > fault.tMillis + 50 && $0.tMillis < heal.tMillis - 5 }
+        let during = history.ops(outcome: "ok").filter { ($0.fields["wt_ms"]?.doubleValue ?? 0) > fault.tMillis && ($0.fields["wt_ms"]?.doubleValue ?? 0) < heal.tMillis }
         #expect(during.isEmpty, "a paused worker acknowledged operations: \(during.count)")
         #expect(history.ops("checkpoint.commit", outcome: "ok").count == 400)
         let effect = try #require(try report(out)["scenarios"]?.arrayValue?.first?["faults"]?.arrayValue?.first?["effect"])

@@ -161,8 +161,13 @@ enum Analysis {
                     $0.type == "heal" && $0.fields["fault"]?.intValue == Int64(index)
                 }?.tMillis ?? .infinity
                 if healAt.isFinite { effect["stopped_ms"] = Format.round1(healAt - fault.tMillis) }
-                // Lines read within 50 ms of the stop were written before it.
-                let window = events.filter { $0.isOK && $0.tMillis > fault.tMillis + 50 && $0.tMillis < healAt }
+                // By the worker's own stamp when it gave one; else by read time, allowing 50 ms
+                // for lines written before the stop and read after it.
+                let window = events.filter { e in
+                    guard e.isOK else { return false }
+                    if let wt = e.fields["wt_ms"]?.doubleValue { return wt > fault.tMillis && wt < healAt }
+                    return e.tMillis > fault.tMillis + 50 && e.tMillis < healAt
+                }
                 effect["target_acknowledged_meanwhile"] = Double(window.filter { $0.worker == worker }.count)
                 effect["others_acknowledged_meanwhile"] = Double(window.filter { $0.worker != worker }.count)
             default: break

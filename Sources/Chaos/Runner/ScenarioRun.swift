@@ -164,10 +164,12 @@ final class ScenarioRun {
         }
         for i in faults.indices where faults[i].healedAtMillis == nil {
             guard let healAt = faults[i].healAtMillis, now() >= healAt, var target = instances[faults[i].target] else { continue }
+            // The heal is stamped before SIGCONT (and the fault after SIGSTOP), so the recorded
+            // window never includes a moment the worker could run.
+            faults[i].healedAtMillis = now()
             if target.running { try target.process?.signal(18) }  // SIGCONT
             target.paused = false
             instances[target.name] = target
-            faults[i].healedAtMillis = now()
             try record([
                 "type": "heal", "t_ms": .double(faults[i].healedAtMillis!), "kind": "pause", "worker": .string(target.name),
                 "fault": .int(Int64(i)),
@@ -251,6 +253,10 @@ final class ScenarioRun {
                 try healKills(of: name, at: t)
             case "op":
                 fields["type"] = "op"
+                // The worker's own monotonic stamp (same clock, same host), as ms of the scenario.
+                if let stamp = event["t_mono_ns"]?.intValue, stamp > 0 {
+                    fields["wt_ms"] = .double((Double(stamp) - Double(start.startNanos)) / 1_000_000)
+                }
                 try record(fields)
                 if event["outcome"]?.stringValue == "ok", let op = event["op"]?.stringValue {
                     acknowledged += 1

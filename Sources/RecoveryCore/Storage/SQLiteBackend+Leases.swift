@@ -115,21 +115,9 @@ extension SQLiteBackend {
 
     /// Says why a token no longer holds the item.
     static func leaseLost(_ db: SQLiteConnection, itemID: String, token: Int64, action: String) throws -> RecoveryError {
-        guard
-            let item = try db.queryOne(
-                "SELECT \(workItemColumns) FROM work_items WHERE item_id = ?1", [.text(itemID)], row: workItemRow)
-        else {
-            return RecoveryError(.workItemNotFound, "cannot \(action) work item \(itemID): no such item")
-        }
-        let why: String
-        if item.fencingToken != token {
-            why = "it was taken over (current token \(item.fencingToken), yours \(token))"
-        } else {
-            why = "it is \(item.status.rawValue), no longer in progress"
-        }
-        return RecoveryError(
-            .leaseLost,
-            "lease lost: cannot \(action) work item \(itemID) with fencing token \(token): \(why); stop working on it")
+        let item = try db.queryOne(
+            "SELECT \(workItemColumns) FROM work_items WHERE item_id = ?1", [.text(itemID)], row: workItemRow)
+        return leaseLostError(item: item, itemID: itemID, token: token, action: action)
     }
 
     public func sweepExpired(
@@ -183,4 +171,21 @@ extension SQLiteBackend {
             return try db.query("SELECT \(Self.workItemColumns) FROM work_items ORDER BY item_id", row: Self.workItemRow)
         }
     }
+}
+
+/// Says why `token` no longer holds the item (`item` as stored now, nil when there is none):
+/// the one wording of `leaseLost` and `workItemNotFound` for every backend.
+func leaseLostError(item: WorkItem?, itemID: String, token: Int64, action: String) -> RecoveryError {
+    guard let item else {
+        return RecoveryError(.workItemNotFound, "cannot \(action) work item \(itemID): no such item")
+    }
+    let why: String
+    if item.fencingToken != token {
+        why = "it was taken over (current token \(item.fencingToken), yours \(token))"
+    } else {
+        why = "it is \(item.status.rawValue), no longer in progress"
+    }
+    return RecoveryError(
+        .leaseLost,
+        "lease lost: cannot \(action) work item \(itemID) with fencing token \(token): \(why); stop working on it")
 }
