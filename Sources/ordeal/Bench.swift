@@ -11,20 +11,22 @@ extension Ordeal {
         static let configuration = CommandConfiguration(
             abstract: "Measure the recovery core on embedded SQLite, beside SQLite's own floor.",
             discussion: """
-                Operations: raw.insert_txn (a bare BEGIN IMMEDIATE / INSERT / COMMIT: the floor),
-                checkpoint.commit (commitStep with evidence, verified; the snapshot's canonical JSON
-                and hash are prepared by beginStep outside the clock), checkpoint.workflow (begin,
-                commit, verify, last verified), checkpoint.verify,
-                checkpoint.last_verified, cache.hit, ledger.replay, lease.acquire_release, and
-                sweep.expired_N (one sweep of N expired leases; setup excluded).
+                Operations: raw.insert_txn (a bare BEGIN IMMEDIATE / INSERT / COMMIT: the
+                floor), checkpoint.commit (commitStep with evidence, verified; the
+                snapshot's canonical JSON and hash are prepared by beginStep outside the
+                clock), checkpoint.workflow (begin, commit, verify, last verified),
+                checkpoint.verify, checkpoint.last_verified, cache.hit, ledger.replay,
+                lease.acquire_release, and sweep.expired_N (one sweep of N expired leases;
+                setup excluded).
 
-                Closed loop, one process. A warm-up is run and discarded; then the operations are
-                interleaved in rounds so that machine drift hits all of them alike. Latencies are
-                recorded in HDR histograms (3 significant digits). Build with `-c release`: a
-                debug build's figures mean little.
+                Closed loop, one process. A warm-up is run and discarded; then the
+                operations are interleaved in rounds so that machine drift hits all of them
+                alike. Latencies are recorded in HDR histograms (3 significant digits).
+                Build with `-c release`: a debug build's figures mean little.
 
-                --json FILE writes {"results": [{"backend", "durability", "op", "count", "p50_us",
-                "p95_us", "p99_us", "p999_us", "max_us", "ops_per_s"}], "meta": {...}}.
+                --json FILE writes {"results": [{"backend", "durability", "op", "count",
+                "p50_us", "p95_us", "p99_us", "p999_us", "max_us", "ops_per_s"}], "meta":
+                {...}}.
                 """)
 
         @Option(help: "SQLite durability: full (fsync each commit), normal (fsync at checkpoints), off.")

@@ -7,13 +7,14 @@ extension Ordeal {
         static let configuration = CommandConfiguration(
             abstract: "Run a task with recovery, kill it with SIGKILL mid-run, restart it, and check the result.",
             discussion: """
-                Spawns `ordeal-worker task-runner` on an embedded SQLite database. The task has STEPS
-                steps; each calls a tool through the tool ledger (its real effect appends a line to a
-                file) and commits a checkpoint with evidence. After KILL-AFTER acknowledged steps the
-                worker is killed with SIGKILL; a second worker resumes. Checked: it resumed after the
-                last acknowledged step, ended succeeded, checkpoint sequence numbers are 1..n, the
-                database passes integrity_check, and every step's effect happened (twice only when a
-                crash fell between the tool's intent and its result, which the ledger reports).
+                Spawns `ordeal-worker task-runner` on an embedded SQLite database. The task
+                has STEPS steps; each calls a tool through the tool ledger (its real effect
+                appends a line to a file) and commits a checkpoint with evidence. After
+                KILL-AFTER acknowledged steps the worker is killed with SIGKILL; a second
+                worker resumes. Checked: it resumed after the last acknowledged step, ended
+                succeeded, checkpoint sequence numbers are 1..n, the database passes
+                integrity_check, and every step's effect happened (twice only when a crash
+                fell between the tool's intent and its result, which the ledger reports).
                 """)
 
         @Option(help: "Directory for the database and the effects file (default: a new temporary one).")

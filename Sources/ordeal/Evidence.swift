@@ -11,10 +11,10 @@ extension Ordeal {
         static let configuration = CommandConfiguration(
             abstract: "Make a key pair for signing runs: PREFIX.key (PKCS#8 PEM, mode 0600) and PREFIX.pub (SPKI PEM).",
             discussion: """
-                ECDSA P-256 by default (cosign and other DSSE tools verify it); --algorithm ed25519 as
-                an option. Keep PREFIX.key secret (in CI, as a secret holding the PEM: pass it to
-                `ordeal run` in ORDEAL_SIGNING_KEY); hand PREFIX.pub to whoever verifies your runs.
-                An existing file is never overwritten.
+                ECDSA P-256 by default (cosign and other DSSE tools verify it); --algorithm
+                ed25519 as an option. Keep PREFIX.key secret (in CI, as a secret holding the
+                PEM: pass it to `ordeal run` in ORDEAL_SIGNING_KEY); hand PREFIX.pub to
+                whoever verifies your runs. An existing file is never overwritten.
                 """)
 
         @Option(help: "Path prefix of the two files.")
@@ -37,12 +37,13 @@ extension Ordeal {
         static let configuration = CommandConfiguration(
             abstract: "Check a run folder: every digest, the manifest, the signature and report.json's schema.",
             discussion: """
-                Recomputes the SHA-256 of every file and compares it with manifest.json; names each
-                file that changed, is missing or was added; checks the manifest's own digest; checks
-                attestation.dsse.json (a DSSE envelope around an in-toto statement whose subjects are
-                the files) and, with --pubkey, its signature; and validates report.json against the
-                report schema (docs/report.schema.json). Without --pubkey the signature is not
-                checked, and the output says so.
+                Recomputes the SHA-256 of every file and compares it with manifest.json;
+                names each file that changed, is missing or was added; checks the manifest's
+                own digest; checks attestation.dsse.json (a DSSE envelope around an in-toto
+                statement whose subjects are the files) and, with --pubkey, its signature;
+                and validates report.json against the report schema
+                (docs/report.schema.json). Without --pubkey the signature is not checked,
+                and the output says so.
 
                 EXIT CODES
                   0  everything holds
@@ -79,10 +80,11 @@ extension Ordeal {
         static let configuration = CommandConfiguration(
             abstract: "Rebuild every report file of a run folder from its recorded history, running nothing.",
             discussion: """
-                Re-reads each scenario's scenario.yaml, history.jsonl, final-state.json and outcome.json,
-                runs today's checkers and analysis on them, and rewrites report.json, report.md,
-                report.html, junit.xml, the plots and manifest.json. A signed run's attestation no
-                longer matches the rebuilt files: pass --sign-key (or ORDEAL_SIGNING_KEY) to sign again.
+                Re-reads each scenario's scenario.yaml, history.jsonl, final-state.json and
+                outcome.json, runs today's checkers and analysis on them, and rewrites
+                report.json, report.md, report.html, junit.xml, the plots and manifest.json.
+                A signed run's attestation no longer matches the rebuilt files: pass
+                --sign-key (or ORDEAL_SIGNING_KEY) to sign again.
                 """)
 
         @Argument(help: "The run folder (e.g. Reports/latest).")

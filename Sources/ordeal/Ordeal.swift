@@ -26,16 +26,16 @@ struct Ordeal: ParsableCommand {
         commandName: "ordeal",
         abstract: "Chaos testing and benchmarking for crash-recovery software.",
         discussion: """
-            Ordeal puts a recovery core (checkpoints with evidence, work-item leases with fencing,
-            a recovery sweep, an LLM cache and a tool ledger) through real crashes and measures it.
-            The core it ships runs on embedded SQLite.
+            Ordeal puts a recovery core (checkpoints with evidence, work-item leases
+            with fencing, a recovery sweep, an LLM cache and a tool ledger) through real
+            crashes and measures it. The core it ships runs on embedded SQLite.
 
-              ordeal run      run the scenarios of Scenarios/ and write a report (the acceptance suite)
-              ordeal verify   check a run folder's digests, manifest, signature and schema
+              ordeal run      run Scenarios/ (the acceptance suite), write a report
+              ordeal verify   check a run folder: digests, manifest, signature, schema
               ordeal report   rebuild a run's reports from its recorded history
               ordeal keygen   make a key pair for signing runs
-              ordeal demo     kill a task run with SIGKILL, restart it, check it resumed correctly
-              ordeal bench    latency percentiles of the core, with SQLite's raw floor beside them
+              ordeal demo     kill a task run, restart it, check that it resumed
+              ordeal bench    latency percentiles of the core beside SQLite's floor
 
             \(ExitStatus.helpText)
             """,

@@ -8,20 +8,21 @@ extension Ordeal {
         static let configuration = CommandConfiguration(
             abstract: "Run scenarios: real worker processes, real faults, invariants checked on the recorded history.",
             discussion: """
-                PATH is a scenario file or a folder of them (default: Scenarios/). Every file is
-                validated before anything runs. Scenarios run one after another; each spawns its
-                workers (ordeal-worker, or a command of your own speaking docs/worker-protocol.md)
-                in process groups of their own, injects the faults of its schedule (kill, pause),
-                records every event, exit, fault and heal to history.jsonl, reads the final state
-                with a reader worker, and runs its checkers on the history and that state.
+                PATH is a scenario file or a folder of them (default: Scenarios/). Every
+                file is validated before anything runs. Scenarios run one after another;
+                each spawns its workers (ordeal-worker, or a command of your own speaking
+                docs/worker-protocol.md) in process groups of their own, injects the faults
+                of its schedule (kill, pause), records every event, exit, fault and heal to
+                history.jsonl, reads the final state with a reader worker, and runs its
+                checkers on the history and that state.
 
-                The run folder (default Reports/<run id>/, with Reports/latest pointing at the
-                newest) holds report.json, report.md, report.html, junit.xml, plots/, per scenario
-                its history, final state and workers' standard error, and manifest.json (the SHA-256
-                of every file); with a signing key, attestation.dsse.json. Check it with
-                `ordeal verify DIR --pubkey KEY.pub`. A scenario is pass, fail, or unknown when the harness
-                itself broke (a worker never got ready, a fault never fired, a timeout): never a
-                pass by default.
+                The run folder (default Reports/<run id>/, with Reports/latest pointing at
+                the newest) holds report.json, report.md, report.html, junit.xml, plots/,
+                per scenario its history, final state and workers' standard error, and
+                manifest.json (the SHA-256 of every file); with a signing key,
+                attestation.dsse.json. Check it with `ordeal verify DIR --pubkey KEY.pub`. A
+                scenario is pass, fail, or unknown when the harness itself broke (a worker
+                never got ready, a fault never fired, a timeout): never a pass by default.
 
                 EXIT CODES
                   0  every scenario passed
