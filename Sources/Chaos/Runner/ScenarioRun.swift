@@ -125,12 +125,17 @@ final class ScenarioRun {
         }
     }
 
-    /// Counts an acknowledged op towards the faults that trigger on ops of its worker.
+    /// Counts an acknowledged op towards the faults that trigger on ops of its worker. A fault
+    /// counts only once every earlier fault on the same target has healed: `after_ops` is the
+    /// number of acknowledgements since the previous fault on that target ended (or since the
+    /// start), so a second kill lands on the restarted worker, not on the one still dying.
     private func countTowardsFaults(instance: String, group: String, op: String) {
         for i in faults.indices where faults[i].firedAtMillis == nil && !faults[i].due {
             guard case .afterOps(let count, let filter) = faults[i].spec.trigger else { continue }
             let spec = faults[i].spec
             guard spec.target == group || spec.target == instance else { continue }
+            let earlierOpen = faults[..<i].contains { $0.target == faults[i].target && $0.healedAtMillis == nil }
+            if earlierOpen { continue }
             if let filter, filter != op { continue }
             faults[i].okCount += 1
             if faults[i].okCount >= count { faults[i].due = true }
@@ -141,7 +146,11 @@ final class ScenarioRun {
         let t = now()
         for i in faults.indices where faults[i].firedAtMillis == nil {
             if let at = faults[i].fireAtMillis, t >= at { faults[i].due = true }
-            guard faults[i].due, var target = instances[faults[i].target], target.running, target.ready else { continue }
+            // A due fault waits until its target runs and is ready, and is not already dying
+            // from an earlier kill (its buffered acknowledgements can arrive after that kill).
+            guard faults[i].due, var target = instances[faults[i].target], target.running, target.ready,
+                !target.killedByFault
+            else { continue }
             let spec = faults[i].spec
             switch spec.kind {
             case .kill:
