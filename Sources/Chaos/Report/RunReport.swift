@@ -77,7 +77,7 @@ extension ScenarioResult {
                     "kind": .string(f.kind.rawValue), "target": .string(f.target),
                     "at_ms": f.atMillis.map { .double(Format.round1($0)) } ?? .null,
                     "healed_at_ms": f.healedAtMillis.map { .double(Format.round1($0)) } ?? .null,
-                    "effect": .object((faultEffects[f.index] ?? [:]).mapValues { .double($0) }),
+                    "effect": .object((faultEffects[f.index] ?? [:]).mapValues { .double(Format.round1($0)) }),
                 ]
             }),
             "latency": .object(latency.mapValues(\.json)),

@@ -123,25 +123,20 @@ enum Analysis {
                 return LatencyPoint(startMillis: Double(b * 100), count: Int(summary.count), p50_us: summary.p50_us, max_us: summary.max_us)
             }
         }
-        result.recovery = recoveryTimes(history: history)
         result.faultEffects = faultEffects(history: history)
+        result.recovery = recoveryTimes(result.faultEffects)
     }
 
-    /// For each kill: the time from the kill to the first ok op of that worker's next incarnation.
-    static func recoveryTimes(history: History) -> LatencySummary? {
+    /// The kills' recovery times (from `faultEffects`) as one histogram; nil without a recovery.
+    static func recoveryTimes(_ effects: [Int: [String: Double]]) -> LatencySummary? {
         var histogram = LatencyHistogram()
-        for (i, fault) in history.events.enumerated() where fault.type == "fault" && fault.fields["kind"]?.stringValue == "kill" {
-            guard let worker = fault.worker else { continue }
-            let killed = fault.incarnation
-            if let first = history.events[(i + 1)...].first(where: {
-                $0.isOK && $0.worker == worker && $0.incarnation > killed
-            }) {
-                histogram.record(nanos: UInt64(max(first.tMillis - fault.tMillis, 0) * 1_000_000))
-            }
+        for ms in effects.values.compactMap({ $0["recovery_ms"] }) {
+            histogram.record(nanos: UInt64(max(ms, 0) * 1_000_000))
         }
         return histogram.count > 0 ? histogram.summary : nil
     }
 
+    /// Figures in milliseconds, unrounded; the reports round them.
     static func faultEffects(history: History) -> [Int: [String: Double]] {
         var effects: [Int: [String: Double]] = [:]
         let events = history.events
@@ -154,13 +149,13 @@ enum Analysis {
                     $0.isOK && $0.worker == worker && $0.incarnation == fault.incarnation
                 }.count)
                 if let first = events[(i + 1)...].first(where: { $0.isOK && $0.worker == worker && $0.incarnation > fault.incarnation }) {
-                    effect["recovery_ms"] = Format.round1(first.tMillis - fault.tMillis)
+                    effect["recovery_ms"] = first.tMillis - fault.tMillis
                 }
             case "pause":
                 let healAt = events[(i + 1)...].first {
                     $0.type == "heal" && $0.fields["fault"]?.intValue == Int64(index)
                 }?.tMillis ?? .infinity
-                if healAt.isFinite { effect["stopped_ms"] = Format.round1(healAt - fault.tMillis) }
+                if healAt.isFinite { effect["stopped_ms"] = healAt - fault.tMillis }
                 // By the worker's own stamp when it gave one; else by read time, allowing 50 ms
                 // for lines written before the stop and read after it.
                 let window = events.filter { e in
