@@ -71,13 +71,26 @@ def whole_number(options, name, default):
     return int(text)
 
 
+def wal_switch(db, deadline):
+    """Switches the file to WAL. SQLite does not call the busy handler for this switch when
+    another process is opening the same new file, so SQLITE_BUSY is retried until deadline."""
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+
 def connect(path, durability):
     synchronous = {"full": "FULL", "normal": "NORMAL", "off": "OFF"}.get(durability)
     if synchronous is None:
         raise Usage("foreign_worker.py: --durability must be full, normal or off")
     db = sqlite3.connect(path, timeout=30, isolation_level=None)
     db.execute("PRAGMA busy_timeout=30000")
-    db.execute("PRAGMA journal_mode=WAL")
+    wal_switch(db, deadline=time.monotonic() + 30)
     db.execute("PRAGMA synchronous=%s" % synchronous)
     db.execute("BEGIN IMMEDIATE")
     try:
