@@ -48,7 +48,8 @@ public enum ReportRebuilder {
             guard let kind = f["kind"]?.stringValue.flatMap(FaultKind.init(rawValue:)) else { return nil }
             return FaultRecord(
                 index: Int(f["index"]?.intValue ?? 0), kind: kind, target: f["target"]?.stringValue ?? "",
-                atMillis: f["at_ms"]?.doubleValue, healedAtMillis: f["healed_at_ms"]?.doubleValue)
+                atMillis: f["at_ms"]?.doubleValue, healedAtMillis: f["healed_at_ms"]?.doubleValue,
+                effects: f["effects"]?.objectValue ?? [:])
         }
         return Analysis.analyze(
             scenario: scenario, seed: seed, history: history, final: final, faults: faults,
