@@ -67,6 +67,13 @@ extension ChaosPosix {
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// The device and inode of what `path` names (following links); nil when it cannot be read.
+    static func fileID(_ path: String) -> (device: Int64, inode: Int64)? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return (Int64(bitPattern: UInt64(st.st_dev)), Int64(bitPattern: UInt64(st.st_ino)))
+    }
+
     static func rename(_ from: String, to: String) throws(Failure) {
         guard Glibc.rename(from, to) == 0 else { throw Failure(call: "rename", subject: "\(from) -> \(to)", errno: errno) }
     }

@@ -84,6 +84,11 @@ __attribute__((constructor)) static void ordeal_shim_init(void) {
         munmap(map, sizeof *ctl);
         return;
     }
+    struct stat exe;
+    if (stat("/proc/self/exe", &exe) == 0) {
+        ordeal_ctl_store(&ctl->loaded_exe_dev, (int64_t)exe.st_dev);
+        ordeal_ctl_store(&ctl->loaded_exe_ino, (int64_t)exe.st_ino);
+    }
     ordeal_ctl_store(&ctl->loaded_pid, (int64_t)getpid());
     ordeal_shim_ctl = ctl;
 }

@@ -68,8 +68,12 @@ struct ordeal_shim_stats {
 struct ordeal_shim_control {
     uint64_t magic;
     int64_t abi;
-    /// Set by the shim when it maps the file: the pid it runs in (last writer wins).
+    /// Set by the shim when it maps the file: the pid it runs in (last writer wins), and the
+    /// device and inode of that process's executable, so that a program that execs another
+    /// without the shim (clearing LD_PRELOAD) does not pass for one with it.
     int64_t loaded_pid;
+    int64_t loaded_exe_dev;
+    int64_t loaded_exe_ino;
     /// Files under this folder (an absolute path without a trailing slash) are the ones disk
     /// and power faults reach.
     char data_dir[ORDEAL_SHIM_PATH];

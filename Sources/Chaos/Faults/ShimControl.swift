@@ -46,6 +46,15 @@ final class ShimControl: @unchecked Sendable {
 
     /// The pid the shim last said it runs in; 0 when no shim has mapped the file.
     var loadedPID: Int64 { load(\.loaded_pid) }
+
+    /// Whether the shim runs in process `pid` as it is now: same pid, and the executable the
+    /// shim saw is the one the process runs (not a program it has exec'd since, without it).
+    /// nil when the process has already ended, so its executable can no longer be compared.
+    func isLoaded(in pid: Int32) -> Bool? {
+        guard loadedPID == Int64(pid) else { return false }
+        guard let exe = ChaosPosix.fileID("/proc/\(pid)/exe") else { return nil }
+        return exe.device == load(\.loaded_exe_dev) && exe.inode == load(\.loaded_exe_ino)
+    }
     var syncCount: Int64 { load(\.sync_count) }
     /// The real CLOCK_MONOTONIC nanoseconds at which the shim cut the power; 0 if it has not.
     var powerFiredNanos: Int64 { load(\.power_fired_ns) }
@@ -61,20 +70,41 @@ final class ShimControl: @unchecked Sendable {
 
     func disarmDiskFull() { store(\.disk_full_active, 0) }
 
-    func armIOError(calls: Int32, count: Int64?) {
-        store(\.io_error_calls, Int64(calls))
+    func armIOError(calls: [IOCall], count: Int64?) {
+        let mask = calls.reduce(Int32(0)) { mask, call in
+            switch call {
+            case .write: mask | Int32(ORDEAL_IO_WRITE)
+            case .fsync: mask | Int32(ORDEAL_IO_SYNC)
+            case .read: mask | Int32(ORDEAL_IO_READ)
+            }
+        }
+        store(\.io_error_calls, Int64(mask))
         store(\.io_error_remaining, count ?? -1)
         store(\.io_error_active, 1)
     }
 
     func disarmIOError() { store(\.io_error_active, 0) }
 
-    func armClock(mode: Int32, offsetNanos: Int64, periodNanos: Int64, driftPPM: Int64, clocks: Int32, sinceNanos: Int64) {
-        store(\.clock_mode, Int64(mode))
+    /// Skews `clocks` by `offsetNanos` (see ClockMode); drift and strobe count from now.
+    func armClock(mode: ClockMode, offsetNanos: Int64, periodNanos: Int64 = 0, driftPPM: Int64 = 0, clocks: [SkewedClock]) {
+        let mask = clocks.reduce(Int32(0)) { mask, clock in
+            switch clock {
+            case .realtime: mask | Int32(ORDEAL_CLOCK_REALTIME)
+            case .monotonic: mask | Int32(ORDEAL_CLOCK_MONOTONIC)
+            case .boottime: mask | Int32(ORDEAL_CLOCK_BOOTTIME)
+            }
+        }
+        let modeValue: Int32 = switch mode {
+        case .jump: Int32(ORDEAL_CLOCK_JUMP)
+        case .strobe: Int32(ORDEAL_CLOCK_STROBE)
+        case .drift: Int32(ORDEAL_CLOCK_DRIFT)
+        }
+        let sinceNanos = Int64(ChaosPosix.monotonicNanos())
+        store(\.clock_mode, Int64(modeValue))
         store(\.clock_offset_ns, offsetNanos)
         store(\.clock_period_ns, periodNanos)
         store(\.clock_drift_ppm, driftPPM)
-        store(\.clock_mask, Int64(clocks))
+        store(\.clock_mask, Int64(mask))
         store(\.clock_since_ns, sinceNanos)
         store(\.clock_active, 1)
     }
