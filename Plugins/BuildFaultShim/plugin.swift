@@ -19,7 +19,7 @@ struct BuildFaultShim: BuildToolPlugin {
         let inputs = files.map { sources.appending(path: $0) } + [include.appending(path: "ordeal_shim_control.h")]
         let output = context.pluginWorkDirectoryURL.appending(path: "libordeal_shim.so")
         let clang = try context.tool(named: "clang").url
-        let flags = ["-shared", "-fPIC", "-O2", "-std=gnu11", "-Wall", "-Werror", "-I", include.path]
+        let flags = ["-shared", "-fPIC", "-O2", "-std=gnu11", "-fvisibility=hidden", "-Wall", "-Werror", "-I", include.path]
         return [
             .buildCommand(
                 displayName: "Building the fault shim libordeal_shim.so", executable: clang,

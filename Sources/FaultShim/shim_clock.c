@@ -62,7 +62,7 @@ static void note(const char *call) {
     ordeal_shim_busy = 0;
 }
 
-int clock_gettime(clockid_t id, struct timespec *ts) {
+SHIM_EXPORT int clock_gettime(clockid_t id, struct timespec *ts) {
     int rc = ordeal_real_clock_gettime(id, ts);
     if (rc != 0) return rc;
     int64_t ns = skew_ns(clock_bit(id));
@@ -73,7 +73,7 @@ int clock_gettime(clockid_t id, struct timespec *ts) {
     return rc;
 }
 
-int gettimeofday(struct timeval *restrict tv, void *restrict tz) {
+SHIM_EXPORT int gettimeofday(struct timeval *restrict tv, void *restrict tz) {
     static int (*real)(struct timeval *, void *);
     if (!real) real = dlsym(RTLD_NEXT, "gettimeofday");
     int rc = real(tv, tz);
@@ -89,7 +89,7 @@ int gettimeofday(struct timeval *restrict tv, void *restrict tz) {
     return rc;
 }
 
-time_t time(time_t *out) {
+SHIM_EXPORT time_t time(time_t *out) {
     struct timespec ts;
     ordeal_real_clock_gettime(CLOCK_REALTIME, &ts);
     int64_t ns = skew_ns(ORDEAL_CLOCK_REALTIME);

@@ -22,7 +22,7 @@ struct ordeal_shim_control *ordeal_shim_ctl;
 __thread int ordeal_shim_busy __attribute__((tls_model("initial-exec")));
 
 /* Exported so a worker can tell, with dlsym(RTLD_DEFAULT, ...), that the shim is loaded. */
-__attribute__((visibility("default"))) const char *ordeal_shim_version(void) { return ORDEAL_SHIM_VERSION; }
+SHIM_EXPORT const char *ordeal_shim_version(void) { return ORDEAL_SHIM_VERSION; }
 
 static ssize_t (*real_pread)(int, void *, size_t, off_t);
 static ssize_t (*real_writev)(int, const struct iovec *, int);

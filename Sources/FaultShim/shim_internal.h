@@ -10,6 +10,10 @@
 
 #include "ordeal_shim_control.h"
 
+/* The library is built with -fvisibility=hidden: only the interposed calls and
+ * ordeal_shim_version are exported, so the shim's own helpers never clash with a program's. */
+#define SHIM_EXPORT __attribute__((visibility("default")))
+
 /* The mapped control file, or NULL when ORDEAL_SHIM_CONTROL is unset or unusable: then every
  * interposed call goes straight to the real one. Set once, in the constructor. */
 extern struct ordeal_shim_control *ordeal_shim_ctl;

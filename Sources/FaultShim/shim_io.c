@@ -80,37 +80,37 @@ static uint64_t iov_length(const struct iovec *iov, int count) {
     return n;
 }
 
-ssize_t write(int fd, const void *buf, size_t n) {
+SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n) {
     REAL(ssize_t, "write", (int, const void *, size_t));
     WRITE_GATE(fd, "write", n, -1);
     return real(fd, buf, n);
 }
 
-ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) {
+SHIM_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) {
     REAL(ssize_t, "pwrite", (int, const void *, size_t, off_t));
     WRITE_GATE(fd, "pwrite", n, off);
     return real(fd, buf, n, off);
 }
 
-ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off) {
+SHIM_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off) {
     REAL(ssize_t, "pwrite64", (int, const void *, size_t, off_t));
     WRITE_GATE(fd, "pwrite64", n, off);
     return real(fd, buf, n, off);
 }
 
-ssize_t writev(int fd, const struct iovec *iov, int count) {
+SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int count) {
     REAL(ssize_t, "writev", (int, const struct iovec *, int));
     WRITE_GATE(fd, "writev", iov_length(iov, count), -1);
     return real(fd, iov, count);
 }
 
-ssize_t pwritev(int fd, const struct iovec *iov, int count, off_t off) {
+SHIM_EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int count, off_t off) {
     REAL(ssize_t, "pwritev", (int, const struct iovec *, int, off_t));
     WRITE_GATE(fd, "pwritev", iov_length(iov, count), off);
     return real(fd, iov, count, off);
 }
 
-ssize_t pwritev64(int fd, const struct iovec *iov, int count, off_t off) {
+SHIM_EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int count, off_t off) {
     REAL(ssize_t, "pwritev64", (int, const struct iovec *, int, off_t));
     WRITE_GATE(fd, "pwritev64", iov_length(iov, count), off);
     return real(fd, iov, count, off);
@@ -124,40 +124,40 @@ static int before_truncate(int fd, const char *call, off_t length) {
     return before_write(fd, call, growth, length, 1);
 }
 
-int ftruncate(int fd, off_t length) {
+SHIM_EXPORT int ftruncate(int fd, off_t length) {
     REAL(int, "ftruncate", (int, off_t));
     int e = ordeal_shim_ctl ? before_truncate(fd, "ftruncate", length) : 0;
     if (e) { errno = e; return -1; }
     return real(fd, length);
 }
 
-int ftruncate64(int fd, off_t length) {
+SHIM_EXPORT int ftruncate64(int fd, off_t length) {
     REAL(int, "ftruncate64", (int, off_t));
     int e = ordeal_shim_ctl ? before_truncate(fd, "ftruncate64", length) : 0;
     if (e) { errno = e; return -1; }
     return real(fd, length);
 }
 
-int fallocate(int fd, int mode, off_t off, off_t len) {
+SHIM_EXPORT int fallocate(int fd, int mode, off_t off, off_t len) {
     REAL(int, "fallocate", (int, int, off_t, off_t));
     WRITE_GATE(fd, "fallocate", (uint64_t)len, off);
     return real(fd, mode, off, len);
 }
 
-int fallocate64(int fd, int mode, off_t off, off_t len) {
+SHIM_EXPORT int fallocate64(int fd, int mode, off_t off, off_t len) {
     REAL(int, "fallocate64", (int, int, off_t, off_t));
     WRITE_GATE(fd, "fallocate64", (uint64_t)len, off);
     return real(fd, mode, off, len);
 }
 
 /* posix_fallocate returns the error instead of setting errno. */
-int posix_fallocate(int fd, off_t off, off_t len) {
+SHIM_EXPORT int posix_fallocate(int fd, off_t off, off_t len) {
     REAL(int, "posix_fallocate", (int, off_t, off_t));
     int e = before_write(fd, "posix_fallocate", (uint64_t)len, off, 0);
     return e ? e : real(fd, off, len);
 }
 
-int posix_fallocate64(int fd, off_t off, off_t len) {
+SHIM_EXPORT int posix_fallocate64(int fd, off_t off, off_t len) {
     REAL(int, "posix_fallocate64", (int, off_t, off_t));
     int e = before_write(fd, "posix_fallocate64", (uint64_t)len, off, 0);
     return e ? e : real(fd, off, len);
@@ -190,12 +190,12 @@ static int do_sync(int fd, const char *call, int (*real)(int)) {
     return rc;
 }
 
-int fsync(int fd) {
+SHIM_EXPORT int fsync(int fd) {
     REAL(int, "fsync", (int));
     return do_sync(fd, "fsync", real);
 }
 
-int fdatasync(int fd) {
+SHIM_EXPORT int fdatasync(int fd) {
     REAL(int, "fdatasync", (int));
     return do_sync(fd, "fdatasync", real);
 }
@@ -219,17 +219,17 @@ static int read_fails(int fd, const char *call) {
     return fails;
 }
 
-ssize_t read(int fd, void *buf, size_t n) {
+SHIM_EXPORT ssize_t read(int fd, void *buf, size_t n) {
     REAL(ssize_t, "read", (int, void *, size_t));
     return read_fails(fd, "read") ? -1 : real(fd, buf, n);
 }
 
-ssize_t pread(int fd, void *buf, size_t n, off_t off) {
+SHIM_EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off) {
     REAL(ssize_t, "pread", (int, void *, size_t, off_t));
     return read_fails(fd, "pread") ? -1 : real(fd, buf, n, off);
 }
 
-ssize_t pread64(int fd, void *buf, size_t n, off_t off) {
+SHIM_EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off) {
     REAL(ssize_t, "pread64", (int, void *, size_t, off_t));
     return read_fails(fd, "pread64") ? -1 : real(fd, buf, n, off);
 }
@@ -269,22 +269,22 @@ static int opened(int fd, int creates, const char *abs) {
     char abs[PATH_MAX]; \
     int creates = will_create(dirfd, path, flags, abs, sizeof abs)
 
-int openat(int dirfd, const char *path, int flags, ...) {
+SHIM_EXPORT int openat(int dirfd, const char *path, int flags, ...) {
     OPEN_BODY("openat", dirfd, path, flags);
     return opened(real(dirfd, path, flags, mode), creates, abs);
 }
 
-int openat64(int dirfd, const char *path, int flags, ...) {
+SHIM_EXPORT int openat64(int dirfd, const char *path, int flags, ...) {
     OPEN_BODY("openat64", dirfd, path, flags);
     return opened(real(dirfd, path, flags, mode), creates, abs);
 }
 
-int open(const char *path, int flags, ...) {
+SHIM_EXPORT int open(const char *path, int flags, ...) {
     OPEN_BODY("openat", AT_FDCWD, path, flags);
     return opened(real(AT_FDCWD, path, flags, mode), creates, abs);
 }
 
-int open64(const char *path, int flags, ...) {
+SHIM_EXPORT int open64(const char *path, int flags, ...) {
     OPEN_BODY("openat64", AT_FDCWD, path, flags);
     return opened(real(AT_FDCWD, path, flags, mode), creates, abs);
 }
@@ -298,25 +298,25 @@ static void removing(int dirfd, const char *path) {
     ordeal_shim_busy = 0;
 }
 
-int unlink(const char *path) {
+SHIM_EXPORT int unlink(const char *path) {
     REAL(int, "unlink", (const char *));
     removing(AT_FDCWD, path);
     return real(path);
 }
 
-int unlinkat(int dirfd, const char *path, int flags) {
+SHIM_EXPORT int unlinkat(int dirfd, const char *path, int flags) {
     REAL(int, "unlinkat", (int, const char *, int));
     removing(dirfd, path);
     return real(dirfd, path, flags);
 }
 
-int rename(const char *from, const char *to) {
+SHIM_EXPORT int rename(const char *from, const char *to) {
     REAL(int, "rename", (const char *, const char *));
     removing(AT_FDCWD, from);
     return real(from, to);
 }
 
-int renameat(int fromfd, const char *from, int tofd, const char *to) {
+SHIM_EXPORT int renameat(int fromfd, const char *from, int tofd, const char *to) {
     REAL(int, "renameat", (int, const char *, int, const char *));
     removing(fromfd, from);
     return real(fromfd, from, tofd, to);
@@ -324,7 +324,7 @@ int renameat(int fromfd, const char *from, int tofd, const char *to) {
 
 /* close: the descriptor's cached path is forgotten first, so its number, reused for another
  * file, is looked up afresh. */
-int close(int fd) {
+SHIM_EXPORT int close(int fd) {
     REAL(int, "close", (int));
     if (ordeal_shim_ctl) ordeal_shim_forget_fd(fd);
     return real(fd);

@@ -56,9 +56,10 @@ enum Fault: String, CaseIterable {
 /// command line (before the role, as part of a scenario's command, or among its params).
 enum FaultyWorker {
     static func run(arguments: [String]) -> Int32 {
-        // `print-clock`: the wall clock as Foundation's Date() reads it, for the clock-skew tests.
+        // `print-clock`: the wall clock as Foundation's Date() reads it, then the monotonic clock
+        // as ProcessInfo reads it, in seconds: for the clock-skew tests.
         if arguments == ["print-clock"] {
-            print(Date().timeIntervalSince1970)
+            print(Date().timeIntervalSince1970, ProcessInfo.processInfo.systemUptime)
             return 0
         }
         var rest = arguments

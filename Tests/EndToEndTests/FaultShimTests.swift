@@ -103,13 +103,18 @@ import Testing
         #expect(try rig.python(script).lines == ["ok ok EIO"])
     }
 
+    /// The child's wall clock (Date()) and monotonic clock (ProcessInfo.systemUptime) minus ours.
+    static func skews(_ rig: Rig) throws -> (wall: Double, monotonic: Double) {
+        let wall = Date().timeIntervalSince1970
+        let monotonic = ProcessInfo.processInfo.systemUptime
+        let seen = (try rig.run([Binaries.faultyWorker, "print-clock"]).lines.first ?? "").split(separator: " ").compactMap { Double($0) }
+        try #require(seen.count == 2)
+        return (seen[0] - wall, seen[1] - monotonic)
+    }
+
     @Test func clockSkewMovesDateInASwiftChildByTheOffset() throws {
         let rig = try Rig()
-        func skew() throws -> Double {
-            let before = Date().timeIntervalSince1970
-            let seen = try #require(Double(try rig.run([Binaries.faultyWorker, "print-clock"]).lines.first ?? ""))
-            return seen - before
-        }
+        func skew() throws -> Double { try Self.skews(rig).wall }
         #expect(abs(try skew()) < 5)
         rig.control.armClock(mode: .jump, offsetNanos: 3_600 * 1_000_000_000, clocks: [.realtime])
         #expect(abs(try skew() - 3_600) < 5)
@@ -118,6 +123,29 @@ import Testing
         #expect(rig.control.stats(.clock).count >= 2)
         rig.control.disarmClock()
         #expect(abs(try skew()) < 5)
+    }
+
+    @Test func clockSkewReachesTheMonotonicClockOnlyWhenAsked() throws {
+        let rig = try Rig()
+        rig.control.armClock(mode: .jump, offsetNanos: 3_600 * 1_000_000_000, clocks: [.realtime])
+        #expect(abs(try Self.skews(rig).monotonic) < 5)
+        rig.control.armClock(mode: .jump, offsetNanos: 3_600 * 1_000_000_000, clocks: [.monotonic])
+        let skews = try Self.skews(rig)
+        #expect(abs(skews.monotonic - 3_600) < 5 && abs(skews.wall) < 5)
+    }
+
+    @Test func aDriftGrowsAndAStrobeAlternates() throws {
+        let rig = try Rig()
+        // 1000 s gained per second: by the time the child reads it (≥ a few ms later) the offset
+        // is seconds at least, and far below the hour a jump would give.
+        rig.control.armClock(mode: .drift, offsetNanos: 0, driftPPM: 1_000 * 1_000_000, clocks: [.realtime])
+        let drift = try Self.skews(rig).wall
+        #expect(drift > 1 && drift < 3_000, "drift \(drift)")
+        // A strobe is on for its first period, off for the next.
+        rig.control.armClock(mode: .strobe, offsetNanos: 3_600 * 1_000_000_000, periodNanos: 1_500_000_000, clocks: [.realtime])
+        #expect(abs(try Self.skews(rig).wall - 3_600) < 5)
+        Thread.sleep(forTimeInterval: 1.7)
+        #expect(abs(try Self.skews(rig).wall) < 5)
     }
 
     @Test func afterAPowerLossFilesHoldExactlyTheirLastSyncedBytes() throws {

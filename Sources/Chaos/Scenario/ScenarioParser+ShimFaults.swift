@@ -49,19 +49,10 @@ extension ScenarioParser {
     }
 
     private mutating func ioError(_ item: Fields, _ field: String) -> FaultOptions? {
-        let valid = IOCall.allCases.map(\.rawValue).joined(separator: ", ")
         var calls: [IOCall] = [.write]
         if let node = item["calls"] {
-            guard let items = list(node, "\(field).calls", example: "[fsync]") else { return nil }
-            calls = []
-            for (index, entry) in items.enumerated() {
-                guard let call: IOCall = choice(entry, "\(field).calls[\(index)]", noun: "call") else { return nil }
-                if !calls.contains(call) { calls.append(call) }
-            }
-            guard !calls.isEmpty else {
-                report(node, "\(field).calls", "is empty; list one or more of \(valid)")
-                return nil
-            }
+            guard let value: [IOCall] = choices(node, "\(field).calls", noun: "call", example: "[fsync]") else { return nil }
+            calls = value
         }
         var count: Int64?
         if let node = item["count"] {
@@ -111,14 +102,28 @@ extension ScenarioParser {
         }
         var clocks: [SkewedClock] = [.realtime]
         if let node = item["clocks"] {
-            guard let items = list(node, "\(field).clocks", example: "[realtime, monotonic]") else { return nil }
-            clocks = []
-            for (index, entry) in items.enumerated() {
-                guard let clock: SkewedClock = choice(entry, "\(field).clocks[\(index)]", noun: "clock") else { return nil }
-                if !clocks.contains(clock) { clocks.append(clock) }
-            }
+            guard let value: [SkewedClock] = choices(node, "\(field).clocks", noun: "clock", example: "[realtime, monotonic]")
+            else { return nil }
+            clocks = value
         }
         return .clockSkew(offsetMillis: offset, mode: mode, periodMillis: period, rate: rate, clocks: clocks)
+    }
+
+    /// A non-empty list of values from a fixed set, without repeats, in the order given.
+    private mutating func choices<E: RawRepresentable & CaseIterable & Equatable>(
+        _ node: Node, _ field: String, noun: String, example: String
+    ) -> [E]? where E.RawValue == String {
+        guard let items = list(node, field, example: example) else { return nil }
+        var out: [E] = []
+        for (index, entry) in items.enumerated() {
+            guard let value: E = choice(entry, "\(field)[\(index)]", noun: noun) else { return nil }
+            if !out.contains(value) { out.append(value) }
+        }
+        guard !out.isEmpty else {
+            report(node, field, "is empty; list one or more of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        return out
     }
 
     /// `7`, `{random: [1, 40]}` or `{enumerate: 50}`.
