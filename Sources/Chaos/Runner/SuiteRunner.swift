@@ -69,8 +69,7 @@ public struct SuiteRunner {
             let result = try runOne(scenario, seed: seed)
             report.scenarios.append(result)
             report.durationMillis = watch.elapsedMillis
-            report.artifacts = try Artifacts.list(runDirectory: options.runDirectory, extra: [options.workerPath])
-            try write(report)
+            try ReportWriter.write(report, to: options.runDirectory, partial: true)
             let failed = result.checks.filter { $0.verdict != .pass }.map(\.name)
             var line = "[\(n + 1)/\(scenarios.count)] \(scenario.name): \(result.verdict.rawValue.uppercased()) "
             line += "in \(Format.micros(result.durationMillis * 1000)), \(result.acknowledged) acknowledged ops"
@@ -81,6 +80,7 @@ public struct SuiteRunner {
         report.durationMillis = watch.elapsedMillis
         report.endedAt = ISO8601DateFormatter().string(from: Date())
         report.complete = true
+        report.artifacts = try Artifacts.list(runDirectory: options.runDirectory, extra: [options.workerPath])
         try write(report)
         return report
     }
