@@ -43,6 +43,9 @@ public enum ReportRebuilder {
         let history = try History.parse(jsonl: try read("history.jsonl"))
         let final = try? FinalState(json: JSONParser.parse(try read("final-state.json")))
         let seed = outcome["seed"]?.intValue.map { UInt64(bitPattern: $0) } ?? scenario.seed
+        // An enumerated power loss ran as one scenario per sync point, each in its own folder.
+        let name = URL(fileURLWithPath: folder).lastPathComponent
+        scenario = SuiteRunner.expandEnumerations(scenario).first { $0.name == name } ?? scenario
         scenario.sourcePath = folder + "/scenario.yaml"
         let faults = (outcome["faults"]?.arrayValue ?? []).compactMap { f -> FaultRecord? in
             guard let kind = f["kind"]?.stringValue.flatMap(FaultKind.init(rawValue:)) else { return nil }
