@@ -56,6 +56,13 @@ extension ChaosPosix {
         }
     }
 
+    /// Creates an empty file (or empties one), mode 0644.
+    static func create(_ path: String) throws(Failure) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Failure(call: "open", subject: path, errno: errno) }
+        close(fd)
+    }
+
     static func truncate(_ path: String, to size: UInt64) throws(Failure) {
         guard Glibc.truncate(path, off_t(size)) == 0 else { throw Failure(call: "truncate", subject: path, errno: errno) }
     }

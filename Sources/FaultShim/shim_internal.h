@@ -43,6 +43,9 @@ int ordeal_shim_path_under(int dirfd, const char *path, char *abs, size_t size);
 int ordeal_journal_change(int fd, const char *path, uint64_t offset, uint64_t length);
 int ordeal_journal_truncate(int fd, const char *path, uint64_t new_size);
 int ordeal_journal_mark(uint32_t type, const char *path);
+/* Saves the whole content of `path` (an absolute path) as UNLINK records, before it is removed
+ * or renamed away; nothing when it does not exist (returns 1 then, 0 when saved). */
+int ordeal_journal_unlink(const char *path);
 
 /* Called before a sync of a file or folder under data_dir: counts the sync point and, when it
  * is the one power loss is armed for, kills the process (never returns then). */

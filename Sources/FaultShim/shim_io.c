@@ -289,37 +289,67 @@ SHIM_EXPORT int open64(const char *path, int flags, ...) {
     return opened(real(AT_FDCWD, path, flags, mode), creates, abs);
 }
 
-static void removing(int dirfd, const char *path) {
+/* Before a removal or a rename under data_dir: the content of what disappears is journaled
+ * (both names of a rename: the target it replaces, and the source), so a power loss before the
+ * folder's next sync can bring them back. Returns a bit per name saved (1: `from`, 2: `to`), so
+ * that a call that then fails can cancel them. */
+static int removing(int fromfd, const char *from, int tofd, const char *to, char *from_abs, char *to_abs) {
     struct ordeal_shim_control *ctl = ordeal_shim_ctl;
-    if (!ctl || ordeal_shim_busy || !ordeal_ctl_load(&ctl->journal_active)) return;
+    if (!ctl || ordeal_shim_busy || !ordeal_ctl_load(&ctl->journal_active)) return 0;
     ordeal_shim_busy = 1;
-    char abs[PATH_MAX];
-    if (ordeal_shim_path_under(dirfd, path, abs, sizeof abs) == 1) ordeal_journal_mark(ORDEAL_JOURNAL_UNLINK, abs);
+    int saved = 0;
+    if (to && ordeal_shim_path_under(tofd, to, to_abs, PATH_MAX) == 1 && ordeal_journal_unlink(to_abs) == 0) saved |= 2;
+    if (ordeal_shim_path_under(fromfd, from, from_abs, PATH_MAX) == 1 && ordeal_journal_unlink(from_abs) == 0) saved |= 1;
     ordeal_shim_busy = 0;
+    return saved;
+}
+
+/* After the call: a failure cancels what `removing` saved; a rename that worked created `to`. */
+static int removed(int rc, int saved, const char *from_abs, const char *to_abs, int renamed_to_under) {
+    if (!ordeal_shim_ctl || (!saved && !renamed_to_under)) return rc;
+    int error = errno;
+    ordeal_shim_busy = 1;
+    if (rc != 0) {
+        if (saved & 1) ordeal_journal_mark(ORDEAL_JOURNAL_CANCEL, from_abs);
+        if (saved & 2) ordeal_journal_mark(ORDEAL_JOURNAL_CANCEL, to_abs);
+    } else if (renamed_to_under) {
+        ordeal_journal_mark(ORDEAL_JOURNAL_CREATE, to_abs);
+    }
+    ordeal_shim_busy = 0;
+    errno = error;
+    return rc;
 }
 
 SHIM_EXPORT int unlink(const char *path) {
     REAL(int, "unlink", (const char *));
-    removing(AT_FDCWD, path);
-    return real(path);
+    char abs[PATH_MAX], unused[PATH_MAX];
+    int saved = removing(AT_FDCWD, path, AT_FDCWD, NULL, abs, unused);
+    return removed(real(path), saved, abs, unused, 0);
 }
 
 SHIM_EXPORT int unlinkat(int dirfd, const char *path, int flags) {
     REAL(int, "unlinkat", (int, const char *, int));
-    removing(dirfd, path);
-    return real(dirfd, path, flags);
+    char abs[PATH_MAX], unused[PATH_MAX];
+    int saved = (flags & AT_REMOVEDIR) ? 0 : removing(dirfd, path, AT_FDCWD, NULL, abs, unused);
+    return removed(real(dirfd, path, flags), saved, abs, unused, 0);
 }
 
-SHIM_EXPORT int rename(const char *from, const char *to) {
-    REAL(int, "rename", (const char *, const char *));
-    removing(AT_FDCWD, from);
-    return real(from, to);
+static int renamed(int fromfd, const char *from, int tofd, const char *to, int (*call)(int, const char *, int, const char *)) {
+    char from_abs[PATH_MAX], to_abs[PATH_MAX];
+    int saved = removing(fromfd, from, tofd, to, from_abs, to_abs);
+    int to_under = ordeal_shim_ctl && ordeal_ctl_load(&ordeal_shim_ctl->journal_active)
+        && ordeal_shim_path_under(tofd, to, to_abs, PATH_MAX) == 1;
+    return removed(call(fromfd, from, tofd, to), saved, from_abs, to_abs, to_under);
 }
 
 SHIM_EXPORT int renameat(int fromfd, const char *from, int tofd, const char *to) {
     REAL(int, "renameat", (int, const char *, int, const char *));
-    removing(fromfd, from);
-    return real(fromfd, from, tofd, to);
+    return renamed(fromfd, from, tofd, to, real);
+}
+
+SHIM_EXPORT int rename(const char *from, const char *to) {
+    REAL(int, "renameat", (int, const char *, int, const char *));
+    return renamed(AT_FDCWD, from, AT_FDCWD, to, real);
 }
 
 /* close: the descriptor's cached path is forgotten first, so its number, reused for another

@@ -72,6 +72,36 @@ static int size_of(int fd, uint64_t *size) {
     return 0;
 }
 
+int ordeal_journal_unlink(const char *path) {
+    static int (*real_openat)(int, const char *, int, ...);
+    if (!real_openat) real_openat = dlsym(RTLD_NEXT, "openat");
+    int fd = real_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 1;
+    uint64_t size;
+    int rc = -1;
+    if (size_of(fd, &size) == 0) {
+        char buf[CHUNK];
+        uint64_t at = 0;
+        rc = size == 0 ? append(ORDEAL_JOURNAL_UNLINK, path, 0, 0, 0, NULL, 0) : 0;
+        while (rc == 0 && at < size) {
+            size_t want = size - at < CHUNK ? (size_t)(size - at) : CHUNK;
+            ssize_t n = ordeal_real_pread(fd, buf, want, (off_t)at);
+            if (n <= 0) {
+                rc = failed();
+                break;
+            }
+            rc = append(ORDEAL_JOURNAL_UNLINK, path, at, (uint64_t)n, size, buf, (uint32_t)n);
+            at += (uint64_t)n;
+        }
+    } else {
+        rc = failed();
+    }
+    static int (*real_close)(int);
+    if (!real_close) real_close = dlsym(RTLD_NEXT, "close");
+    real_close(fd);
+    return rc;
+}
+
 int ordeal_journal_change(int fd, const char *path, uint64_t offset, uint64_t length) {
     uint64_t size;
     if (size_of(fd, &size) != 0) return failed();

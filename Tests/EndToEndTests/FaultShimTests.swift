@@ -180,6 +180,39 @@ import Testing
         #expect(rig.control.journalErrors == 0)
     }
 
+    @Test func aPowerLossUndoesRemovalsAndRenamesNotYetSyncedInTheirFolder() throws {
+        let rig = try Rig()
+        rig.control.enableJournal(atSync: 0)
+        let script = """
+            def make(name, text):
+                fd = os.open(D + "/" + name, os.O_RDWR | os.O_CREAT, 0o644); os.write(fd, text); os.fsync(fd); os.close(fd)
+            def sync_dir():
+                fd = os.open(D, os.O_RDONLY); os.fsync(fd); os.close(fd)
+            for name, text in [("removed", b"R1"), ("gone", b"G"), ("src", b"S"), ("src2", b"S2"), ("target", b"T")]:
+                make(name, text)
+            sync_dir()
+            os.unlink(D + "/gone"); sync_dir()
+            fd = os.open(D + "/removed", os.O_RDWR); os.write(fd, b"unsynced"); os.close(fd)
+            os.unlink(D + "/removed")
+            os.rename(D + "/src", D + "/dst")
+            os.rename(D + "/src2", D + "/target")
+            try:
+                os.rename(D + "/missing", D + "/whatever")
+            except OSError:
+                pass
+            print("done")
+            """
+        #expect(try rig.python(script).lines == ["done"])
+        let rollback = try PowerLossJournal(path: rig.journal).rollBack()
+        func text(_ name: String) -> String? { try? String(contentsOfFile: rig.data + "/" + name, encoding: .utf8) }
+        #expect(text("removed") == "R1", "a removal not synced in its folder is undone, to the file's last sync")
+        #expect(text("gone") == nil, "a removal whose folder was synced stays")
+        #expect(text("src") == "S" && text("dst") == nil, "a rename not synced is undone")
+        #expect(text("src2") == "S2" && text("target") == "T", "a rename over a file brings both back")
+        #expect(rollback.filesRecreated.map { ($0 as NSString).lastPathComponent }.sorted() == ["removed", "src", "src2", "target"])
+        #expect(rig.control.journalErrors == 0)
+    }
+
     @Test func aPowerCutAtASyncPointKillsTheProcessBeforeThatSync() throws {
         let rig = try Rig()
         // Sync points: the file (1), its folder (2), the file again (3, where the power goes).

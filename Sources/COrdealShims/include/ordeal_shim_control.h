@@ -130,8 +130,11 @@ enum {
     ORDEAL_JOURNAL_CREATE = 3,
     /// The folder was synced: creations in it are durable.
     ORDEAL_JOURNAL_DIRSYNC = 4,
-    /// The file was removed or renamed away (not undone by a rollback; reported).
+    /// The file is about to be removed or renamed away: its whole content follows, in records
+    /// of this type (`offset`, `length` and the data; `size_before` is the file's size).
     ORDEAL_JOURNAL_UNLINK = 5,
+    /// The removal or rename announced by the last UNLINK records of this path failed: forget them.
+    ORDEAL_JOURNAL_CANCEL = 6,
 };
 
 #define ORDEAL_JOURNAL_MAGIC 0x4a4c444fU /* "ODLJ" */

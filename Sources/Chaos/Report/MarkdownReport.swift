@@ -87,7 +87,8 @@ enum MarkdownReport {
             if let rollback = f.effects["rollback"] {
                 let restored = (rollback["files_restored"]?.arrayValue ?? []).compactMap(\.stringValue)
                 let removed = (rollback["files_removed"]?.arrayValue ?? []).compactMap(\.stringValue)
-                parts.append("rolled back \(rollback["unsynced_changes"]?.intValue ?? 0) unsynced changes in \(restored.joined(separator: ", ")); removed \(removed.isEmpty ? "none" : removed.joined(separator: ", "))")
+                let recreated = (rollback["files_recreated"]?.arrayValue ?? []).compactMap(\.stringValue)
+                parts.append("rolled back \(rollback["unsynced_changes"]?.intValue ?? 0) unsynced changes in \(restored.joined(separator: ", ")); removed \(removed.isEmpty ? "none" : removed.joined(separator: ", ")); brought back \(recreated.isEmpty ? "none" : recreated.joined(separator: ", "))")
             }
             md += "- fault \(f.index) (\(f.kind.rawValue)): \(parts.joined(separator: "; "))\n"
             if let site = f.effects["call_sites"]?.arrayValue?.first {

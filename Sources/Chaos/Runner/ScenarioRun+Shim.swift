@@ -224,7 +224,7 @@ extension ScenarioRun {
         let summary: [String: JSONValue] = [
             "files_restored": relative(rollback.filesRestored), "files_removed": relative(rollback.filesRemoved),
             "bytes_restored": .int(Int64(rollback.bytesRestored)), "unsynced_changes": .int(Int64(rollback.unsyncedChanges)),
-            "not_undone": relative(rollback.notUndone),
+            "files_recreated": relative(rollback.filesRecreated),
         ]
         faults[i].effects["rollback"] = .object(summary)
         try record(["type": "note", "t_ms": .double(now()), "fault": .int(Int64(i)), "note": "power-loss rollback", "rollback": .object(summary)])
