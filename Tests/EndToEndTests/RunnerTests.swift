@@ -30,7 +30,7 @@ import Testing
               - name: writer
                 role: checkpoint-writer
                 command: [python3, \(Self.fixtures)/foreign_worker.py]
-                params: {task: py, count: 60}
+                params: {task: py, count: 600}
             faults:
               - kind: kill
                 target: writer

@@ -19,7 +19,7 @@ import Testing
             name: small
             workers:
               - role: checkpoint-writer
-                params: {task: t, count: 20}
+                params: {task: t, count: 400}
             faults:
               - kind: kill
                 target: checkpoint-writer
