@@ -171,9 +171,15 @@ extension PostgresBackend {
                      order: [try r.int(5), try r.int(6)])
                 }.sorted { $0.order.lexicographicallyPrecedes($1.order) }.map(\.item)
                 if let boundary {
-                    for item in swept {
-                        if let checkpoint = try boundary(item) { _ = try Self.insertCheckpoint(checkpoint, session: s) }
+                    // Inserted in task order (each task's in expiry order): two sweeps locking the
+                    // counter rows of the same tasks take them in one order and cannot deadlock.
+                    let checkpoints = try swept.enumerated().compactMap { index, item in
+                        try boundary(item).map { (order: index, checkpoint: $0) }
+                    }.sorted {
+                        let (a, b) = (Array($0.checkpoint.taskID.utf8), Array($1.checkpoint.taskID.utf8))
+                        return a == b ? $0.order < $1.order : a.lexicographicallyPrecedes(b)
                     }
+                    for (_, checkpoint) in checkpoints { _ = try Self.insertCheckpoint(checkpoint, session: s) }
                 }
                 return swept
             }
