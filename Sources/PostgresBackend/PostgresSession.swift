@@ -47,6 +47,9 @@ final class PostgresSession: @unchecked Sendable {
     private let eventLoopGroup: any EventLoopGroup
     private var connection: PostgresConnection?
     private var nextID = 0
+    /// Between BEGIN and COMMIT/ROLLBACK: a broken connection is then never replaced, so a
+    /// transaction's statements never land on two connections.
+    private var inTransaction = false
 
     /// `logger` gets postgres-nio's logging; nil logs nothing. Connections run on NIO's shared
     /// event-loop group; they are opened by the first call.
@@ -70,6 +73,10 @@ final class PostgresSession: @unchecked Sendable {
 
     private func open() throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
+        guard !inTransaction else {
+            throw RecoveryError(
+                .storage, "the connection to \(url) broke inside a transaction, which the server rolled back; retry the call")
+        }
         var configuration = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
             tls: .disable)
@@ -105,6 +112,9 @@ final class PostgresSession: @unchecked Sendable {
             return PGResult(
                 rows: result.rows.map { PGRow(cells: PostgresRandomAccessRow($0)) }, affected: result.metadata.rows ?? 0)
         } catch {
+            // After anything but an SQL error the connection's state is unknown: drop it, and
+            // let the next call open a new one.
+            if let psql = error as? PSQLError, psql.code == .server || psql.code == .queryCancelled {} else { close() }
             throw PostgresStoreError.wrap(error, url: url, sql: sql, doing: what)
         }
     }
@@ -123,6 +133,8 @@ final class PostgresSession: @unchecked Sendable {
     /// error that is not a `RecoveryError` (a caller's closure) is wrapped as `storage`.
     func transaction<T>(doing what: String, _ body: () throws -> T) throws(RecoveryError) -> T {
         try run("BEGIN", doing: what)
+        inTransaction = true
+        defer { inTransaction = false }
         let value: T
         do {
             value = try body()
@@ -135,13 +147,10 @@ final class PostgresSession: @unchecked Sendable {
         return value
     }
 
-    /// Rolls back after a failure. If even that fails the connection is in an unknown state:
-    /// it is closed, so the next call starts on a fresh one (the server rolls back with it).
+    /// Rolls back after a failure. A connection that is gone needs none (the server rolled
+    /// back with it); if ROLLBACK itself fails, `run` has dropped the connection for the same reason.
     private func rollback(_ what: String) {
-        do {
-            try run("ROLLBACK", doing: what)
-        } catch {
-            close()
-        }
+        guard let connection, !connection.isClosed else { return }
+        _ = try? run("ROLLBACK", doing: what)
     }
 }

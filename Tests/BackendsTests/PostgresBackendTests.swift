@@ -63,6 +63,28 @@ struct PostgresBackendTests {
         #expect(cause.description.contains("Check that PostgreSQL is running at \(url) and reachable"))
     }
 
+    @Test func aConnectionTheServerDroppedIsOpenedAgainByALaterCall() throws {
+        let url = try ScratchPostgres.freshDatabase()
+        let backend = try PostgresBackend(url: url)
+        _ = try backend.insertCheckpoint(checkpoint("t", at: 1))
+        let killer = try PostgresBackend(url: url)
+        #expect(try killer.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()") == 1)
+        // The first call may learn of the loss (a storage error naming why) or find the
+        // connection already closed and open a new one; the next call works either way.
+        do {
+            _ = try backend.insertCheckpoint(checkpoint("t", at: 2))
+        } catch let error as RecoveryError {
+            #expect(error.code == .storage)
+            let cause = try #require(error.cause as? PostgresStoreError)
+            #expect(cause.sqlState == nil || cause.sqlState == "57P01", "\(cause)")
+        }
+        _ = try backend.insertCheckpoint(checkpoint("t", at: 3))
+        let sequences = try backend.checkpoints(CheckpointQuery(taskID: "t")).map(\.sequence)
+        #expect(sequences.first == Int64(sequences.count), "no gap: \(sequences)")
+        #expect(sequences.count >= 2)
+    }
+
     @Test func aNewerSchemaIsRefusedWithTheFix() throws {
         let url = try ScratchPostgres.freshDatabase()
         try PostgresBackend(url: url).execute("UPDATE ordeal_schema_version SET version = 99")
