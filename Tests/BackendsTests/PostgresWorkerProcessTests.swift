@@ -41,6 +41,32 @@ struct PostgresWorkerProcessTests {
         #expect(try backend.integrityProblems() == [])
     }
 
+    @Test func threeLeaseWorkerProcessesCompleteEveryItemExactlyOnce() throws {
+        let url = try ScratchPostgres.freshDatabase()
+        let items = 60
+        let workers = try (0..<3).map { i in
+            try WorkerProcess([
+                "lease-worker", "--backend", "\(url)", "--items", "\(items)", "--seed-items", "true",
+                "--lease-ms", "30000", "--holder", "w\(i)",
+            ])
+        }
+        var completed: [String] = []
+        for worker in workers {
+            let (status, lines, stderr) = worker.finish()
+            #expect(status == 0, "a worker failed: \(stderr)")
+            for line in lines {
+                let event = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                if event["op"] as? String == "lease.complete", event["outcome"] as? String == "ok", let key = event["key"] as? String {
+                    completed.append(key)
+                }
+            }
+        }
+        #expect(completed.sorted() == (0..<items).map { "item-\($0)" }.sorted(), "every item completed once, by one worker")
+        let stored = try PostgresBackend(url: url).workItems(status: nil, ids: nil)
+        #expect(stored.count == items)
+        #expect(stored.allSatisfy { $0.status == .completed && $0.fencingToken == 1 && $0.releasedToken == 1 })
+    }
+
     @Test func aWorkerGivenABadBackendSpecSaysWhichFormsExistAndExitsWithUsage() throws {
         let (status, _, stderr) = try WorkerProcess(["checkpoint-writer", "--backend", "sqlite:fast"]).finish()
         #expect(status == 2)
