@@ -78,7 +78,7 @@ public final class PostgresBackend: RecoveryBackend {
 
     public func setTaskState(taskID: String, state: TaskState, detail: String?, nowMillis: Int64) throws {
         try withSession { s throws(RecoveryError) in
-            try s.run(
+            _ = try s.run(
                 """
                 INSERT INTO tasks (task_id, state, detail, updated_at) VALUES ($1, $2, $3, $4)
                 ON CONFLICT (task_id) DO UPDATE SET state = $2, detail = $3, updated_at = $4
