@@ -94,7 +94,7 @@ struct PostgresBackendTests {
 
     /// Not a benchmark: prints the round-trip floor beside single-statement operations on the
     /// same connection, so a test log shows what an operation costs above `SELECT 1`.
-    @Test func roundTripAndOperationLatenciesAreMeasurable() throws {
+    @Test func roundTripAndSingleStatementOperationsRunOnOneConnection() throws {
         let backend = try ScratchPostgres.freshBackend()
         let n = 300
         func median(_ body: (Int) throws -> Void) rethrows -> Double {
@@ -117,9 +117,10 @@ struct PostgresBackendTests {
         }
         let read = try median { i in _ = try backend.storedResult(key: "k\(i)", nowMillis: 0) }
         print("postgres median µs over \(n): raw.roundtrip \(roundtrip), checkpoint.insert \(insert), lease.acquire \(acquire), key.claim \(claim), key.read \(read)")
-        #expect(roundtrip > 0 && insert >= roundtrip / 2 && acquire > 0 && claim > 0 && read > 0)
+        // Timings on a shared 2-core machine are too noisy to assert on; what was measured must have happened.
         #expect(try backend.checkpoints(CheckpointQuery(taskID: "t", limit: -1)).count == n)
         #expect(try backend.workItems(status: .inProgress, ids: nil).count == n)
+        #expect(try backend.entries(kind: .llm, taskID: nil, limit: -1).count == n)
     }
 }
 
