@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // System SQLite (libsqlite3-dev), wrapped by RecoveryCore's SQLite layer.
@@ -35,10 +36,11 @@ let package = Package(
                 "CSQLite", "OrdealSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        // HDR histograms and latency summaries.
+        // HDR histograms and latency summaries. Not named `Metrics`: postgres-nio brings
+        // swift-metrics, whose module has that name, and SwiftPM forbids two.
         .target(
-            name: "Metrics",
-            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]),
+            name: "OrdealMetrics",
+            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")], path: "Sources/Metrics"),
         // The worker library: roles a child process plays, speaking JSON lines.
         .target(name: "WorkerKit", dependencies: ["RecoveryCore", "OrdealSupport", "COrdealShims"]),
         // C helpers for calls Swift cannot make (variadic prctl).
@@ -48,7 +50,7 @@ let package = Package(
         .target(
             name: "Chaos",
             dependencies: [
-                "RecoveryCore", "OrdealSupport", "COrdealShims", "Metrics",
+                "RecoveryCore", "OrdealSupport", "COrdealShims", "OrdealMetrics",
                 .product(name: "Yams", package: "Yams"),
             ],
             plugins: ["BuildFaultShim"]),
@@ -58,27 +60,39 @@ let package = Package(
         .target(
             name: "Evidence",
             dependencies: ["OrdealSupport", .product(name: "Crypto", package: "swift-crypto")]),
+        // The PostgreSQL backend (postgres-nio), and backend specs (`sqlite:normal`, `memory`, `postgres://...`).
+        .target(
+            name: "PostgresBackend",
+            dependencies: [
+                "RecoveryCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(name: "Backends", dependencies: ["RecoveryCore", "PostgresBackend"]),
         // Benchmarks of the core on a backend.
-        .target(name: "Bench", dependencies: ["RecoveryCore", "Metrics", "OrdealSupport"]),
+        .target(name: "Bench", dependencies: ["RecoveryCore", "OrdealMetrics", "OrdealSupport"]),
         .executableTarget(
             name: "ordeal",
             dependencies: [
                 "RecoveryCore", "Bench", "Chaos", "Evidence", "OrdealSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .executableTarget(name: "ordeal-worker", dependencies: ["WorkerKit"]),
+        .executableTarget(name: "ordeal-worker", dependencies: ["WorkerKit", "Backends"]),
         // A deliberately faulty worker: each flag breaks one guarantee, so tests can show
         // that every checker fails on a system that violates it. Used only by the tests.
         .executableTarget(name: "ordeal-faulty-worker", dependencies: ["WorkerKit", "RecoveryCore", "OrdealSupport"]),
-        .testTarget(name: "RecoveryCoreTests", dependencies: ["RecoveryCore", "OrdealSupport"]),
+        .testTarget(name: "RecoveryCoreTests", dependencies: ["RecoveryCore", "OrdealSupport", "PostgresBackend", "PostgresTestSupport"]),
+        // Starts a throwaway PostgreSQL cluster (ci/postgres.sh) for the tests that need one.
+        .target(name: "PostgresTestSupport", dependencies: ["PostgresBackend"], path: "Tests/PostgresTestSupport"),
+        .testTarget(
+            name: "BackendsTests", dependencies: ["Backends", "PostgresBackend", "RecoveryCore", "PostgresTestSupport", "ordeal-worker"]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "OrdealSupport"]),
         .testTarget(
             name: "ChaosTests",
-            dependencies: ["Chaos", "RecoveryCore", "OrdealSupport", "Metrics", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["Chaos", "RecoveryCore", "OrdealSupport", "OrdealMetrics", .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "RecoveryCore", "Chaos", "OrdealSupport", "Metrics", "ordeal", "ordeal-worker", "ordeal-faulty-worker",
+                "RecoveryCore", "Chaos", "OrdealSupport", "OrdealMetrics", "ordeal", "ordeal-worker", "ordeal-faulty-worker",
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Ordeal needs on a fresh Debian machine with Swift 6.3: the system SQLite and
-# libunwind headers. Safe to run again: it installs only what is missing.
+# libunwind headers, and PostgreSQL for the postgres backend's tests (ci/postgres.sh). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 need=()
-for pkg in libsqlite3-dev libunwind-dev; do
+for pkg in libsqlite3-dev libunwind-dev postgresql; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if ((${#need[@]})); then

@@ -1,4 +1,4 @@
-import Metrics
+import OrdealMetrics
 
 /// One row of a benchmark: an operation on a backend, with its latency percentiles.
 /// The JSON shape (`{"results": [row, ...]}`) is stable; see the README.

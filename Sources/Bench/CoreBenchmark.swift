@@ -1,4 +1,4 @@
-import Metrics
+import OrdealMetrics
 import OrdealSupport
 import RecoveryCore
 

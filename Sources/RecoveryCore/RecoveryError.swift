@@ -40,17 +40,28 @@ public struct RecoveryError: Error, CustomStringConvertible, Sendable {
 
     public let code: Code
     public let message: String
-    public let underlying: SQLiteError?
+    /// The backend's own error underneath (a `SQLiteError`, a PostgreSQL error, ...), if any.
+    public let cause: (any Error & Sendable)?
+    /// The SQLite error underneath, when the backend is SQLite.
+    public var underlying: SQLiteError? { cause as? SQLiteError }
 
     public init(_ code: Code, _ message: String, underlying: SQLiteError? = nil) {
         self.code = code
         self.message = message
-        self.underlying = underlying
+        self.cause = underlying
+    }
+
+    /// An error of another backend: `cause` is its own error (its description should name the
+    /// store and the fix, as `SQLiteError`'s does).
+    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)?) {
+        self.code = code
+        self.message = message
+        self.cause = cause
     }
 
     public var description: String {
         var text = "[\(code)] \(message)"
-        if let underlying { text += " (\(underlying))" }
+        if let cause { text += " (\(cause))" }
         return text
     }
 

@@ -26,12 +26,25 @@ public enum WorkerRoles {
 /// The entry point of `ordeal-worker` (and of users' own workers built on WorkerKit).
 /// Exit status: 0 done, 1 an operation failed, 2 bad usage, 70 standard output is gone.
 public enum WorkerMain {
+    /// Opens the backend of a worker: the one `spec` names (`--backend SPEC`), or when it is nil
+    /// the SQLite database at `sqlitePath` (`--db PATH`) with `durability` (`--durability`).
+    /// `Backends.open(spec:sqlitePath:durability:)` (module Backends) opens every known spec.
+    public typealias BackendOpener = @Sendable (
+        _ spec: String?, _ sqlitePath: String?, _ durability: Durability
+    ) throws -> any RecoveryBackend
+
     public static func run(arguments: [String]) -> Int32 {
         run(arguments: arguments, roles: WorkerRoles.standard)
     }
 
-    /// Runs the role the arguments name, chosen from `roles`.
+    /// Runs the role the arguments name, chosen from `roles`, on SQLite (`--db PATH`).
     public static func run(arguments: [String], roles: [String: WorkerRole]) -> Int32 {
+        run(arguments: arguments, roles: roles, openBackend: openSQLiteOnly)
+    }
+
+    /// Runs the role the arguments name, chosen from `roles`, on the backend `openBackend` makes
+    /// of `--backend SPEC` (or of `--db PATH` and `--durability` when no spec is given).
+    public static func run(arguments: [String], roles: [String: WorkerRole], openBackend: BackendOpener) -> Int32 {
         let events = EventWriter()
         do {
             let options = try WorkerOptions(arguments: arguments)
@@ -43,9 +56,10 @@ public enum WorkerMain {
                 WorkerPosix.printError("ordeal-worker: the parent process is gone; exiting")
                 return 1
             }
-            let backend = try SQLiteBackend(
-                path: try options.string("db"), options: SQLiteOptions(durability: try options.durability()))
-            events.ready(role: options.role, backend: backend.spec, extra: ["sqlite": .string(SQLiteBackend.sqliteVersion)])
+            let backend = try open(options, with: openBackend)
+            var extra: [String: JSONValue] = [:]
+            if backend is SQLiteBackend { extra["sqlite"] = .string(SQLiteBackend.sqliteVersion) }
+            events.ready(role: options.role, backend: backend.spec, extra: extra)
             let ops = try role(options, backend, events)
             events.done(ops: ops)
             return 0
@@ -56,6 +70,29 @@ public enum WorkerMain {
             WorkerPosix.printError("ordeal-worker: \(error)")
             return 1
         }
+    }
+}
+
+extension WorkerMain {
+    /// Opens the worker's backend; a spec or path the opener rejects as invalid is a usage error.
+    static func open(_ options: WorkerOptions, with openBackend: BackendOpener) throws -> any RecoveryBackend {
+        let spec = options.optionalString("backend")
+        let path = spec == nil ? try options.string("db") : options.optionalString("db")
+        do {
+            return try openBackend(spec, path, try options.durability())
+        } catch let error as RecoveryError where error.code == .invalidArgument {
+            throw WorkerOptions.UsageError(description: "ordeal-worker: --backend: \(error.message)")
+        }
+    }
+
+    /// The opener of `run(arguments:roles:)`: SQLite only, as WorkerKit alone knows no other backend.
+    static let openSQLiteOnly: BackendOpener = { spec, path, durability in
+        if let spec {
+            throw RecoveryError(
+                .invalidArgument,
+                "this worker opens only SQLite (--db PATH), not '\(spec)'; build it with the Backends module and pass Backends.open(spec:sqlitePath:durability:) to WorkerMain.run")
+        }
+        return try SQLiteBackend(path: path ?? "", options: SQLiteOptions(durability: durability))
     }
 }
 

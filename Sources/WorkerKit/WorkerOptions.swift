@@ -9,14 +9,14 @@ public struct WorkerOptions: Sendable {
     public let role: String
     private var values: [String: String]
     private static let known: Set<String> = [
-        "db", "durability", "task", "count", "steps", "step-ms", "effects", "die-with-parent", "policy",
+        "db", "backend", "durability", "task", "count", "steps", "step-ms", "effects", "die-with-parent", "policy",
         "items", "lease-ms", "work-ms", "heartbeat-ms", "holder", "seed-items", "interval-ms", "rounds", "until-idle",
         "start-delay-ms", "abandon", "prefix", "expect-recovered", "retry-ms",
     ]
 
     public init(arguments: [String]) throws(UsageError) {
         guard let role = arguments.first, !role.hasPrefix("-") else {
-            throw UsageError(description: "usage: ordeal-worker ROLE --db PATH [options]; roles: \(WorkerRoles.names)")
+            throw UsageError(description: "usage: ordeal-worker ROLE (--db PATH | --backend SPEC) [options]; roles: \(WorkerRoles.names)")
         }
         self.role = role
         values = [:]
@@ -36,6 +36,9 @@ public struct WorkerOptions: Sendable {
     }
 
     public func string(_ name: String, default fallback: String) -> String { values[name] ?? fallback }
+
+    /// The value of `--name`, or nil when it is not given.
+    public func optionalString(_ name: String) -> String? { values[name] }
 
     public func int(_ name: String, default fallback: Int) throws(UsageError) -> Int {
         guard let text = values[name] else { return fallback }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Backends
 import WorkerKit
 
 // The child process the scenario runner spawns; see docs/worker-protocol.md.
@@ -10,4 +11,5 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "exec" {
     exit(WorkerMain.execWithParentDeath(Array(arguments.dropFirst())))
 }
-exit(WorkerMain.run(arguments: arguments))
+// `--backend SPEC` opens any backend Backends knows (sqlite:..., memory, postgres://...).
+exit(WorkerMain.run(arguments: arguments, roles: WorkerRoles.standard, openBackend: Backends.open(spec:sqlitePath:durability:)))

@@ -1,5 +1,5 @@
 import Foundation
-import Metrics
+import OrdealMetrics
 import OrdealSupport
 import Testing
 

@@ -1,4 +1,4 @@
-import Metrics
+import OrdealMetrics
 import OrdealSupport
 
 /// `report.md`: for a person. The verdict first, then a table of scenarios, then each

@@ -1,5 +1,5 @@
 import Foundation
-import Metrics
+import OrdealMetrics
 
 /// The plots of a scenario, as SVG: latency over time with the fault windows shaded,
 /// throughput over time, and latency percentiles per phase. They are inlined into

@@ -1,4 +1,4 @@
-import Metrics
+import OrdealMetrics
 import OrdealSupport
 
 /// The result of `ordeal run`: every scenario's result, and the run's verdict.

@@ -1,4 +1,4 @@
-import Metrics
+import OrdealMetrics
 import OrdealSupport
 
 /// Everything measured and judged of one scenario run.

@@ -76,11 +76,7 @@ extension MemoryState {
     mutating func insertCheckpoint(_ c: NewCheckpoint) -> CheckpointRow {
         let key = MemoryKey(c.taskID)
         let seq = (checkpoints[key]?.last?.sequence ?? 0) + 1
-        let row = CheckpointRow(
-            sequence: seq, taskID: c.taskID, type: c.type.rawValue, workItemID: c.workItemID,
-            snapshot: c.snapshot, snapshotSHA256: c.snapshotSHA256, evidence: c.evidence, verified: c.verified,
-            verifiedAtMillis: c.verified ? c.createdAtMillis : nil, verification: c.verification,
-            createdAtMillis: c.createdAtMillis)
+        let row = c.row(sequence: seq)
         checkpoints[key, default: []].append(row)
         return row
     }

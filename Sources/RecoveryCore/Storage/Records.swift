@@ -49,6 +49,17 @@ public struct NewCheckpoint: Sendable, Hashable {
     }
 }
 
+extension NewCheckpoint {
+    /// The row a backend stores for this checkpoint under `sequence`: `verifiedAtMillis` is
+    /// `createdAtMillis` when it is verified, else nil.
+    public func row(sequence: Int64) -> CheckpointRow {
+        CheckpointRow(
+            sequence: sequence, taskID: taskID, type: type.rawValue, workItemID: workItemID, snapshot: snapshot,
+            snapshotSHA256: snapshotSHA256, evidence: evidence, verified: verified,
+            verifiedAtMillis: verified ? createdAtMillis : nil, verification: verification, createdAtMillis: createdAtMillis)
+    }
+}
+
 /// A stored checkpoint, as the backend returns it.
 public struct CheckpointRow: Sendable, Hashable {
     public var sequence: Int64
@@ -205,6 +216,14 @@ public struct SweptItem: Sendable, Hashable {
     public var newStatus: WorkItemStatus
     public var attempts: Int64
     public var fencingToken: Int64
+
+    public init(itemID: String, taskID: String?, newStatus: WorkItemStatus, attempts: Int64, fencingToken: Int64) {
+        self.itemID = itemID
+        self.taskID = taskID
+        self.newStatus = newStatus
+        self.attempts = attempts
+        self.fencingToken = fencingToken
+    }
 }
 
 public enum IdempotencyKind: String, Sendable, CaseIterable {
@@ -235,6 +254,22 @@ public struct IdempotencyEntry: Sendable, Hashable {
     public var createdAtMillis: Int64
     public var completedAtMillis: Int64?
     public var expiresAtMillis: Int64?
+
+    public init(key: String, kind: IdempotencyKind, status: IdempotencyStatus, taskID: String?, request: String?, result: String?, error: String?, owner: String, claimToken: Int64, claimExpiresAtMillis: Int64, createdAtMillis: Int64, completedAtMillis: Int64?, expiresAtMillis: Int64?) {
+        self.key = key
+        self.kind = kind
+        self.status = status
+        self.taskID = taskID
+        self.request = request
+        self.result = result
+        self.error = error
+        self.owner = owner
+        self.claimToken = claimToken
+        self.claimExpiresAtMillis = claimExpiresAtMillis
+        self.createdAtMillis = createdAtMillis
+        self.completedAtMillis = completedAtMillis
+        self.expiresAtMillis = expiresAtMillis
+    }
 }
 
 /// A request to claim a key for generation or execution.
@@ -246,6 +281,16 @@ public struct IdempotencyClaim: Sendable, Hashable {
     public var owner: String
     public var nowMillis: Int64
     public var claimExpiresAtMillis: Int64
+
+    public init(key: String, kind: IdempotencyKind, taskID: String?, request: String, owner: String, nowMillis: Int64, claimExpiresAtMillis: Int64) {
+        self.key = key
+        self.kind = kind
+        self.taskID = taskID
+        self.request = request
+        self.owner = owner
+        self.nowMillis = nowMillis
+        self.claimExpiresAtMillis = claimExpiresAtMillis
+    }
 }
 
 public enum TaskState: String, Sendable, CaseIterable {
@@ -257,4 +302,11 @@ public struct TaskRecord: Sendable, Hashable {
     public var state: TaskState
     public var detail: String?
     public var updatedAtMillis: Int64
+
+    public init(taskID: String, state: TaskState, detail: String?, updatedAtMillis: Int64) {
+        self.taskID = taskID
+        self.state = state
+        self.detail = detail
+        self.updatedAtMillis = updatedAtMillis
+    }
 }

@@ -38,11 +38,7 @@ extension SQLiteBackend {
                 .text(c.snapshotSHA256), .text(c.evidence), .int(c.verified ? 1 : 0),
                 c.verified ? .int(c.createdAtMillis) : .null, .optional(c.verification), .int(c.createdAtMillis),
             ])
-        return CheckpointRow(
-            sequence: seq, taskID: c.taskID, type: c.type.rawValue, workItemID: c.workItemID,
-            snapshot: c.snapshot, snapshotSHA256: c.snapshotSHA256, evidence: c.evidence, verified: c.verified,
-            verifiedAtMillis: c.verified ? c.createdAtMillis : nil, verification: c.verification,
-            createdAtMillis: c.createdAtMillis)
+        return c.row(sequence: seq)
     }
 
     public func checkpoint(id: CheckpointID) throws -> CheckpointRow? {

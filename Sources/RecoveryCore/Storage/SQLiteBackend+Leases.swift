@@ -174,8 +174,8 @@ extension SQLiteBackend {
 }
 
 /// Says why `token` no longer holds the item (`item` as stored now, nil when there is none):
-/// the one wording of `leaseLost` and `workItemNotFound` for every backend.
-func leaseLostError(item: WorkItem?, itemID: String, token: Int64, action: String) -> RecoveryError {
+/// the one wording of `leaseLost` and `workItemNotFound` for every backend, built-in or not.
+public func leaseLostError(item: WorkItem?, itemID: String, token: Int64, action: String) -> RecoveryError {
     guard let item else {
         return RecoveryError(.workItemNotFound, "cannot \(action) work item \(itemID): no such item")
     }

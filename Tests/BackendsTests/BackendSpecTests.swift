@@ -1,0 +1,66 @@
+import Backends
+import Foundation
+import PostgresBackend
+import RecoveryCore
+import Synchronization
+import Testing
+
+@Suite struct BackendSpecTests {
+    @Test func theBuiltInFormsParse() throws {
+        #expect(try BackendSpec.parse("sqlite:normal") == .sqlite(.normal))
+        #expect(try BackendSpec.parse("sqlite:full") == .sqlite(.full))
+        #expect(try BackendSpec.parse("sqlite:off") == .sqlite(.off))
+        #expect(try BackendSpec.parse("memory") == .memory)
+        let spec = try BackendSpec.parse("postgres://ordeal:s3cret@127.0.0.1:55432/core")
+        #expect(spec == .postgres(PostgresURL(user: "ordeal", password: "s3cret", host: "127.0.0.1", port: 55432, database: "core")))
+        #expect(spec.description == "postgres://ordeal@127.0.0.1:55432/core", "the password is never shown")
+        #expect(try BackendSpec.parse("postgresql://u@db.example:5433/x?sslmode=disable").description
+            == "postgres://u@db.example:5433/x?sslmode=disable")
+        #expect(try BackendSpec.parse("mystore:/var/lib/x") == .custom(scheme: "mystore", text: "mystore:/var/lib/x"))
+        #expect(try BackendSpec.parse("mystore://me:pw@h/x").description == "mystore://me:***@h/x")
+    }
+
+    @Test(arguments: ["sqlite:fast", "sqlite", "", "redis", ":x", "memory:"])
+    func badSpecsSayWhichFormsExist(_ text: String) {
+        let error = #expect(throws: RecoveryError.self) { try BackendSpec.parse(text) }
+        #expect(error?.code == .invalidArgument)
+        #expect(error?.message == "unknown backend '\(text)'; use sqlite:normal, sqlite:full, sqlite:off, memory, postgres://user@host:port/db, or a registered SCHEME:...")
+    }
+
+    @Test(arguments: [
+        ("postgres://127.0.0.1:5432/db", "it names no user (user@host)"),
+        ("postgres://u:pw@127.0.0.1:99999/db", "the port is not a number from 1 to 65535"),
+        ("postgres://u@/db", "the host is empty"),
+        ("postgres://u@h/db?timeout=3", "the only parameter understood is sslmode=disable or sslmode=require, not 'timeout=3'"),
+    ])
+    func badPostgresURLsSayWhatIsWrongWithoutThePassword(_ text: String, _ why: String) {
+        let error = #expect(throws: RecoveryError.self) { try BackendSpec.parse(text) }
+        #expect(error?.code == .invalidArgument)
+        #expect(error?.message.contains(why) == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("pw") == false)
+    }
+
+    @Test func openMakesSQLiteAndMemoryAndRejectsUnknownSchemes() throws {
+        let dir = NSTemporaryDirectory() + "backends-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try Backends.open("sqlite:full", sqlitePath: dir + "/a.sqlite").spec == "sqlite:full")
+        #expect(try Backends.open(spec: nil, sqlitePath: dir + "/b.sqlite", durability: .off).spec == "sqlite:off")
+        #expect(try Backends.open("memory", sqlitePath: nil) is MemoryBackend)
+        let noPath = #expect(throws: RecoveryError.self) { try Backends.open("sqlite:normal", sqlitePath: nil) }
+        #expect(noPath?.message == "backend sqlite:normal needs a database file; give its path (--db PATH)")
+        let unknown = #expect(throws: RecoveryError.self) { try Backends.open("nosuchstore:x", sqlitePath: nil) }
+        #expect(unknown?.code == .invalidArgument)
+        #expect(unknown?.message.hasPrefix("no backend is registered for scheme 'nosuchstore'") == true)
+    }
+
+    @Test func aRegisteredSchemeOpensThroughItsOpener() throws {
+        let seen = Mutex<[String]>([])
+        Backends.register(scheme: "teststore") { spec in
+            seen.withLock { $0.append(spec.description) }
+            return MemoryBackend()
+        }
+        #expect(try Backends.open("teststore:alpha", sqlitePath: nil) is MemoryBackend)
+        #expect(seen.withLock { $0 } == ["teststore:alpha"])
+    }
+}
