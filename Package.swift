@@ -55,7 +55,7 @@ let package = Package(
             name: "Evidence",
             dependencies: ["OrdealSupport", .product(name: "Crypto", package: "swift-crypto")]),
         // Benchmarks of the core on a backend.
-        .target(name: "Bench", dependencies: ["RecoveryCore", "Metrics", "OrdealSupport"]),
+        .target(name: "Bench", dependencies: ["RecoveryCore", "Metrics", "OrdealSupport", "Chaos", "COrdealShims"]),
         .executableTarget(
             name: "ordeal",
             dependencies: [
@@ -67,6 +67,7 @@ let package = Package(
         // that every checker fails on a system that violates it. Used only by the tests.
         .executableTarget(name: "ordeal-faulty-worker", dependencies: ["WorkerKit", "RecoveryCore", "OrdealSupport"]),
         .testTarget(name: "RecoveryCoreTests", dependencies: ["RecoveryCore", "OrdealSupport"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "Metrics", "RecoveryCore"]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "OrdealSupport"]),
         .testTarget(
             name: "ChaosTests",
