@@ -67,7 +67,7 @@ let package = Package(
         // that every checker fails on a system that violates it. Used only by the tests.
         .executableTarget(name: "ordeal-faulty-worker", dependencies: ["WorkerKit", "RecoveryCore", "OrdealSupport"]),
         .testTarget(name: "RecoveryCoreTests", dependencies: ["RecoveryCore", "OrdealSupport"]),
-        .testTarget(name: "BenchTests", dependencies: ["Bench", "Metrics", "RecoveryCore"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "Metrics", "RecoveryCore", "OrdealSupport"]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "OrdealSupport"]),
         .testTarget(
             name: "ChaosTests",

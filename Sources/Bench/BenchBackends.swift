@@ -87,7 +87,7 @@ public struct BenchFloor {
 
     /// The floor of `backend`: its own when it provides one, else a trivial round trip when it
     /// can make one, else none.
-    public static func of(_ backend: any RecoveryBackend) throws -> BenchFloor? {
+    public static func of(_ backend: Any) throws -> BenchFloor? {
         if let provider = backend as? any BenchFloorProviding { return try provider.benchFloor() }
         if let server = backend as? any TrivialRoundTripping {
             return BenchFloor(name: "raw.roundtrip") { _ in try server.trivialRoundTrip() }
