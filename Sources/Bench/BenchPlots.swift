@@ -5,8 +5,8 @@ public enum BenchPlots {
     /// Every plot, with its path relative to the run folder.
     public static func files(_ report: BenchReport) -> [(path: String, svg: String)] {
         var files = [(path: "plots/latency-p50.svg", svg: latencyBars(report))]
-        let workerCounts = orderedUnique(report.results.map(\.workers))
-        if report.meta["workers"]?.contains("in process") == false || workerCounts.count > 1 {
+        // Worker-process runs: throughput against P99 through the worker counts.
+        if report.meta["workers"].map({ !$0.contains("in process") }) ?? false {
             for op in orderedUnique(report.results.map(\.op)) {
                 files.append((path: "plots/throughput-p99-\(op).svg", svg: throughputAgainstP99(report, op: op)))
             }

@@ -8,6 +8,10 @@ public struct BenchOutcome: Sendable {
     public var peakResidentKiB: Int?
     /// The largest peak resident set size of any worker process, KiB (0 without workers).
     public var largestWorkerKiB: Int
+    /// At the end of the run: anonymous memory (heap, stacks, SQLite's page cache) and mapped
+    /// file pages (SQLite's mmap of its database files), KiB.
+    public var residentAnonKiB: Int? = nil
+    public var residentFileKiB: Int? = nil
 }
 
 /// One `ordeal bench` run: opens every backend, runs each one's load phase (timed, apart from
@@ -46,12 +50,17 @@ public enum BenchSession {
         if plan.workers != nil { meta["largest_worker_peak_rss_mib"] = fmt(Double(workerPeak) / 1024) }
         return BenchOutcome(
             report: BenchReport(results: cells.rows, meta: meta), histograms: cells.histograms, peakResidentKiB: peak,
-            largestWorkerKiB: workerPeak)
+            largestWorkerKiB: workerPeak, residentAnonKiB: BenchPosix.statusKiB("RssAnon"),
+            residentFileKiB: BenchPosix.statusKiB("RssFile"))
     }
 
     /// The peak-memory line every run prints.
     public static func memoryLine(_ outcome: BenchOutcome) -> String {
-        var line = "peak RSS of the runner (VmHWM): " + (outcome.peakResidentKiB.map { fmt(Double($0) / 1024) + " MiB" } ?? "unknown")
+        func mib(_ kib: Int) -> String { fmt(Double(kib) / 1024) + " MiB" }
+        var line = "peak RSS of the runner (VmHWM): " + (outcome.peakResidentKiB.map(mib) ?? "unknown")
+        if let anon = outcome.residentAnonKiB, let file = outcome.residentFileKiB {
+            line += " (at the end: \(mib(anon)) anonymous, \(mib(file)) mapped files such as SQLite's mmap of its databases)"
+        }
         if outcome.largestWorkerKiB > 0 { line += "; largest worker process: \(fmt(Double(outcome.largestWorkerKiB) / 1024)) MiB" }
         return line
     }

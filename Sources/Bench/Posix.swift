@@ -14,10 +14,14 @@ enum BenchPosix {
 
     /// Peak resident set size of this process in KiB (`VmHWM` of `/proc/self/status`), or nil
     /// where there is no such file.
-    static func peakResidentKiB() -> Int? {
+    static func peakResidentKiB() -> Int? { statusKiB("VmHWM") }
+
+    /// A `kB` field of `/proc/self/status`: `VmHWM` (peak resident), `RssAnon` (heap and
+    /// stacks now), `RssFile` (file pages mapped now, such as SQLite's mmap of its database).
+    static func statusKiB(_ field: String) -> Int? {
         guard let text = readSmallFile("/proc/self/status") else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            return Int(line.dropFirst("VmHWM:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Int(line.dropFirst(field.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
         }
         return nil
     }

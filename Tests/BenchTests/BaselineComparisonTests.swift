@@ -1,3 +1,5 @@
+import Foundation
+import Metrics
 import Testing
 
 @testable import Bench
@@ -86,6 +88,44 @@ import Testing
         } throws: { error in
             guard let error = error as? BenchError else { return false }
             return error.code == .badTolerance && error.message.contains("--max-regression") && error.message.contains(expected)
+        }
+    }
+}
+
+/// Saved baselines: where they go, what they hold, and the errors that name the fix.
+@Suite struct BaselineStoreTests {
+    func store() -> BaselineStore {
+        BaselineStore(directory: NSTemporaryDirectory() + "bench-baselines-\(UUID().uuidString.prefix(8))")
+    }
+
+    @Test func aSavedBaselineLoadsWithItsRowsAndHistograms() throws {
+        let store = store()
+        var histogram = LatencyHistogram()
+        histogram.record(nanos: 5_000)
+        let key = BenchKey(backend: "memory", workers: 1, op: "cache.hit", loop: "closed")
+        var cells = BenchCells()
+        cells.add(key, durability: "none", histogram: histogram, wallNanos: 1_000)
+        let outcome = BenchOutcome(
+            report: BenchReport(results: cells.rows, meta: ["loop": "closed"]), histograms: cells.histograms, peakResidentKiB: nil,
+            largestWorkerKiB: 0)
+        try store.requireWritable("main")
+        let path = try store.save("main", outcome: outcome)
+        #expect(path == store.directory + "/main.json")
+        let loaded = try store.load("main")
+        #expect(loaded.results == cells.rows)
+        #expect(loaded.histograms.first?.histogram.count == 1)
+        #expect(loaded.histograms.first?.key == key)
+    }
+
+    @Test func aMissingBaselineSaysHowToSaveOne() throws {
+        let error = try #require(throws: BenchError.self) { try store().load("nightly") }
+        #expect(error.code == .badBaseline)
+        #expect(error.message.contains("--save-baseline nightly"))
+    }
+
+    @Test func aBaselineNameMustBeAPlainFileName() throws {
+        for name in ["../etc", "a/b", "", ".hidden"] {
+            #expect(throws: BenchError.self) { try store().path(name) }
         }
     }
 }

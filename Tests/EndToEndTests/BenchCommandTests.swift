@@ -84,6 +84,17 @@ import Testing
         #expect(try rows(folder + "/results.json").first?["loop"]?.stringValue == "open@2000/s")
     }
 
+    @Test func aDurationBudgetMeasuresForThatLong() throws {
+        let run = try bench(["--duration", "300ms", "--rounds", "3", "--warmup", "5", "--ops", "cache.hit,ledger.replay"])
+        #expect(run.result.status == 0, "\(run.result.stderr)")
+        let folder = try #require(run.folder)
+        let rows = try rows(folder + "/results.json")
+        #expect(rows.count == 2)
+        for row in rows { #expect((row["count"]?.intValue ?? 0) > 10, "\(row)") }
+        let meta = try JSONParser.parse(String(contentsOfFile: folder + "/results.json", encoding: .utf8))["meta"]
+        #expect(meta?["duration_s"]?.stringValue == "0.30")
+    }
+
     @Test func aBaselineRegressionExitsFiveNamingTheOperationAndPercentile() throws {
         let reports = try Binaries.temporaryDirectory()
         let baselines = reports + "/baselines"
