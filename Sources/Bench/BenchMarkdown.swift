@@ -11,7 +11,8 @@ public enum BenchMarkdown {
             out += "| op | backend | count | p50 µs | p95 µs | p99 µs | p99.9 µs | max µs | ops/s | p50 ×first | p99 ×first |\n"
             out += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
             let rows = report.results.filter { $0.workers == workers }
-            for r in rows {
+            // Grouped by operation, backends side by side, as in the terminal table.
+            for r in orderedUnique(rows.map(\.op)).flatMap({ op in rows.filter { $0.op == op } }) {
                 let reference = rows.first { $0.op == r.op && $0.backend == first }
                 let cells = [
                     r.op, r.backend, "\(r.count)", fmt(r.p50_us), fmt(r.p95_us), fmt(r.p99_us), fmt(r.p999_us), fmt(r.max_us),
