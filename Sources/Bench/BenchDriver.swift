@@ -92,8 +92,3 @@ public enum BenchParse {
         Set(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
     }
 }
-
-/// Public facts about the operations, for `--help`.
-public enum BenchOperations {
-    public static let agentMixProportion = AgentMix.proportion
-}

@@ -9,48 +9,59 @@ extension Ordeal {
             abstract: "Measure the recovery core on several backends side by side, beside each backend's floor.",
             discussion: """
                 Operations: the backend's floor (raw.insert_txn on SQLite: a bare BEGIN
-                IMMEDIATE / INSERT / COMMIT; raw.roundtrip on a server backend; none for
-                memory), checkpoint.commit (commitStep with evidence; beginStep is prepared
-                outside the clock), checkpoint.workflow (begin, commit, verify, last
-                verified), checkpoint.verify, checkpoint.last_verified, cache.hit,
-                ledger.replay, lease.acquire_release, agent.mix (\(BenchOperations.agentMixProportion);
-                its load phase is run and timed apart) and sweep.expired_N (one sweep of N
-                expired leases; setup excluded; in-process runs only).
+                IMMEDIATE / INSERT / COMMIT; raw.roundtrip on a server backend; none
+                for memory), checkpoint.commit (commitStep with evidence; beginStep is
+                prepared outside the clock), checkpoint.workflow (begin, commit, verify,
+                last verified), checkpoint.verify, checkpoint.last_verified, cache.hit,
+                ledger.replay, lease.acquire_release, agent.mix and sweep.expired_N (one
+                sweep of N expired leases, setup excluded; in-process runs only).
+                agent.mix, per 10 operations: 5 cache lookups, 2 ledger replays,
+                2 lease renewals, 1 checkpoint commit; its load phase is run and timed
+                apart from the measured phase.
 
                 Backends (--backend, comma-separated; ratios are to the first):
-                \(BenchBackends.validForms.joined(separator: ", ")). Each SQLite spec gets a fresh
-                database file. Backends and operations are interleaved in rounds so that
-                machine drift hits all alike; a warm-up is run first and discarded.
+                \(BenchBackends.validForms.joined(separator: ", ")). Each SQLite spec gets a
+                fresh database file. Backends and operations are interleaved in rounds
+                so that machine drift hits all alike; a warm-up is run and discarded.
 
-                Loops: closed by default (each worker issues the next operation when the last
-                returns); --rate R runs an open loop at R ops/s per worker, where latency counts
-                from each operation's intended start, so stalls are not hidden (no
-                coordinated omission). The report says which loop ran.
+                Loops: closed by default (each worker issues the next operation when
+                the last returns). --rate R runs an open loop at R ops/s per worker:
+                latency counts from each operation's intended start, so stalls are not
+                hidden (no coordinated omission). The report says which loop ran.
 
-                Output: a terminal table; a run folder Reports/bench-<time>-<id>/ with
-                results.json, histograms.json (whole HDR histograms, mergeable), history.jsonl
-                (streamed while running), report.md and plots/*.svg; --json FILE writes
-                {"schemaVersion", "results": [{"backend", "durability", "workers", "op", "loop",
-                "count", "p50_us", "p95_us", "p99_us", "p999_us", "max_us", "ops_per_s"}], "meta"}.
-                Build with `-c release`: a debug build's figures mean little.
+                Output: a terminal table, and a run folder Reports/bench-<time>-<id>/
+                with results.json, histograms.json (whole HDR histograms, mergeable),
+                history.jsonl (streamed while running), report.md and plots/*.svg.
+                --json FILE writes {"schemaVersion", "results": [{"backend",
+                "durability", "workers", "op", "loop", "count", "p50_us", "p95_us",
+                "p99_us", "p999_us", "max_us", "ops_per_s"}], "meta"}. Build with
+                `-c release`: a debug build's figures mean little.
 
                 EXAMPLES
-                  ordeal bench                                          sqlite:normal, 20,000 ops each
-                  ordeal bench --backend sqlite:normal,sqlite:full,memory
-                  ordeal bench --duration 10s --ops cache.hit,agent.mix
-                  ordeal bench --rate 2000 --iterations 20000            open loop, 2,000 ops/s
-                  ordeal bench --workers 1,2,4,8 --iterations 5000       worker processes; plots throughput against P99
-                  ordeal bench --save-baseline main                     keep Reports/baselines/main.json
-                  ordeal bench --baseline main --max-regression p50=20% --max-regression p99=10%
-                  ordeal bench --iterations 1000000                     prints the runner's peak RSS
+                  Side by side, 20,000 operations each (the default is sqlite:normal):
+                    ordeal bench --backend sqlite:normal,sqlite:full,memory
+                  For a length of time, some operations only:
+                    ordeal bench --duration 10s --ops cache.hit,agent.mix
+                  Open loop at 2,000 ops/s:
+                    ordeal bench --rate 2000 --iterations 20000
+                  Worker processes on one database; plots throughput against P99:
+                    ordeal bench --workers 1,2,4,8 --iterations 5000
+                  Save a baseline (Reports/baselines/main.json), then compare with it:
+                    ordeal bench --save-baseline main
+                    ordeal bench --baseline main --max-regression p50=20% \\
+                      --max-regression p99=10%
+                  A long run; the runner prints its peak RSS at the end:
+                    ordeal bench --iterations 1000000
 
-                Baselines: --save-baseline NAME writes <baselines-dir>/NAME.json (rows and
-                histograms); --baseline NAME compares each row with the baseline's, on every
-                --max-regression PERCENTILE=PERCENT (p50, p95, p99, p99.9, max; default
-                p99=10%). A percentile worse than the baseline by more than its tolerance is a
-                regression: each is named in a sentence, and the exit code is 5. Improvements
-                never fail a run. Exit codes: 0 done (within tolerance), 2 bad input, 3 a worker
-                or operation failed (nothing can be concluded), 5 regression.
+                Baselines: --save-baseline NAME writes <baselines-dir>/NAME.json (rows
+                and histograms). --baseline NAME compares each row with the baseline's
+                on every --max-regression PERCENTILE=PERCENT (p50, p95, p99, p99.9,
+                max; default p99=10%). A percentile worse than the baseline by more
+                than its tolerance is a regression, named in a sentence; the run then
+                exits 5. Improvements never fail a run.
+
+                Exit codes: 0 done and within tolerance, 2 bad input, 3 a worker or an
+                operation failed (nothing can be concluded), 5 a regression.
                 """)
 
         @Option(help: "Backends, comma-separated: sqlite:full, sqlite:normal, sqlite:off, memory.")
