@@ -39,6 +39,7 @@ public enum BenchSession {
         } else {
             let ops = workloads.map { $0.map(\.name) }
             try ProcessBench(plan: plan, targets: targets, ops: ops, history: history).run(into: &cells, progress: progress)
+            meta["sweeps"] = "not measured with --workers (a sweep is one pass, measured in process)"
             if targets.contains(where: { $0.sharedLocation == nil }) {
                 meta["note"] = "memory is private to each worker process: its workers share nothing"
             }
@@ -76,6 +77,9 @@ extension BenchPlan {
             for op in ops.sorted() where !knownOps.contains(op) {
                 throw BenchError(.badOption, "--ops names \(op), which is not an operation; valid: \(knownOps.joined(separator: ", "))")
             }
+        }
+        if workers != nil, let sweep = ops?.sorted().first(where: { $0.hasPrefix("sweep.") }) {
+            throw BenchError(.badOption, "--ops \(sweep) runs only in this process; leave out --workers to measure sweeps")
         }
         if let workers, workers.isEmpty || workers.contains(where: { $0 < 1 }) {
             throw BenchError(.badOption, "--workers takes counts of 1 or more separated by commas, e.g. 1,2,4,8")

@@ -49,8 +49,9 @@ public struct MonotonicClock: BenchClock {
             let now = Stopwatch.nowNanos()
             guard now < deadline else { return }
             let left = deadline - now
-            // Sleep coarse, then spin the last 100 µs (a sleep can overshoot by that much).
-            if left > 200_000 { BenchPosix.sleep(nanos: left - 100_000) }
+            // Sleep coarse, then spin the last 500 µs: a sleep on a busy machine overshoots by
+            // 50-200 µs (timer slack and wake-up), which would count as the system's latency.
+            if left > 1_000_000 { BenchPosix.sleep(nanos: left - 500_000) }
         }
     }
 }

@@ -133,6 +133,7 @@ import Testing
             (["--workers", "0,2"], "--workers"),
             (["--ops", "cache.miss"], "cache.hit"),
             (["--duration", "soon"], "10s"),
+            (["--workers", "2", "--ops", "sweep.expired_100"], "leave out --workers"),
         ]
         for (arguments, expected) in cases {
             let run = try bench(arguments)
