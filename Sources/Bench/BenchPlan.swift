@@ -21,6 +21,9 @@ public struct BenchPlan: Sendable {
     public var directory: String
     /// How to start a worker process: the executable and its subcommand.
     public var workerCommand: [String] = []
+    /// Goes into every id the run creates (tasks, work items), so runs against a database that
+    /// outlives them (a server backend) never collide with an earlier run's rows.
+    public var runTag = String(UInt32.random(in: .min ... .max), radix: 36)
 
     public init(backends: [String], directory: String) {
         self.backends = backends

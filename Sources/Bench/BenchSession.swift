@@ -25,7 +25,7 @@ public enum BenchSession {
         for spec in plan.backends {
             let target = try BenchBackends.open(spec, file: plan.directory + "/" + BenchBackends.fileName(for: spec))
             let watch = Stopwatch()
-            let list = try Workloads.make(target: target, tag: "main").filter { plan.includes($0.name) }
+            let list = try Workloads.make(target: target, tag: "\(plan.runTag)-main").filter { plan.includes($0.name) }
             try history.load(backend: spec, millis: watch.elapsedMillis)
             meta["load_phase_ms.\(spec)"] = fmt(watch.elapsedMillis)
             progress("load phase on \(spec): \(fmt(watch.elapsedMillis)) ms (not measured)")

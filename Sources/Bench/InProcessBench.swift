@@ -57,7 +57,7 @@ struct SweepBench {
             progress("sweep of \(size) expired leases, \(plan.sweepRepeats) times on each backend")
             for repetition in 0...plan.sweepRepeats {
                 for target in targets {
-                    let nanos = try sweepOnce(target.backend, size: size, tag: "\(repetition)")
+                    let nanos = try sweepOnce(target.backend, size: size, tag: "\(plan.runTag)-\(repetition)")
                     guard repetition > 0 else { continue }
                     var histogram = LatencyHistogram()
                     histogram.record(nanos: nanos)

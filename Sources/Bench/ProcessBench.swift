@@ -46,7 +46,7 @@ struct ProcessBench {
     private func group(workers: Int, target: BenchTarget, op: String, round: Int) throws -> (LatencyHistogram, BlockOutcome) {
         var children: [(ChildProcess, String)] = []
         for i in 0..<workers {
-            let tag = "n\(workers)-r\(round)-w\(i)-\(op)"
+            let tag = "\(plan.runTag)-n\(workers)-r\(round)-w\(i)-\(op)"
             let stderr = plan.directory + "/worker-\(tag).stderr"
             let args = arguments(target: target, op: op, tag: tag, round: round)
             do { children.append((try ChildProcess(args, stderrPath: stderr), stderr)) } catch {

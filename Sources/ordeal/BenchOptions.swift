@@ -63,6 +63,12 @@ struct BenchCommand {
         } catch let error as BenchError {
             Tools.warn("Error: \(error)")
             throw ExitCode(error.isBadInput ? ExitStatus.badInput : ExitStatus.unknown)
+        } catch let error as BadInput {
+            throw error
+        } catch {
+            // A backend failed during the load phase or a sweep: nothing can be concluded.
+            Tools.warn("Error: ordeal bench could not finish, so its figures are void: \(error)")
+            throw ExitCode(ExitStatus.unknown)
         }
         if status != .passed {
             Tools.warn("ordeal bench: a percentile regressed beyond its tolerance (see REGRESSION lines); exit \(status.rawValue)")

@@ -143,6 +143,32 @@ import Testing
         }
     }
 
+    @Test func aSecondRunOnTheSameDatabaseCreatesNoCollidingIds() throws {
+        // A database that outlives a run (a --directory kept, or a server backend) still holds
+        // the first run's tasks, work items and leases.
+        let database = try Binaries.temporaryDirectory()
+        for _ in 0..<2 {
+            let run = try bench([
+                "--directory", database, "--iterations", "20", "--warmup", "5", "--sweep-sizes", "30", "--sweep-repeats", "1",
+                "--workers", "1", "--ops", "lease.acquire_release,agent.mix,checkpoint.commit",
+            ])
+            #expect(run.result.status == 0, "\(run.result.stderr)")
+            let inProcess = try bench(["--directory", database, "--iterations", "20", "--warmup", "5", "--sweep-sizes", "30", "--sweep-repeats", "1"])
+            #expect(inProcess.result.status == 0, "\(inProcess.result.stderr)")
+        }
+    }
+
+    @Test func theWorkerRejectsAnUnknownOperationNamingTheValidOnes() throws {
+        let dir = try Binaries.temporaryDirectory()
+        let result = try Binaries.run(
+            Binaries.ordeal,
+            ["bench-worker", "--backend", "sqlite:normal", "--db", dir + "/w.sqlite", "--op", "cache.miss", "--tag", "t", "--iterations", "1"])
+        #expect(result.status == ExitStatus.badInput.rawValue)
+        #expect(result.stderr.contains("--op cache.miss"))
+        #expect(result.stderr.contains("cache.hit"))
+        #expect(!result.stdout.contains("ready"))
+    }
+
     @Test func helpTeachesEveryMode() throws {
         let result = try Binaries.run(Binaries.ordeal, ["bench", "--help"])
         #expect(result.status == 0)
