@@ -28,7 +28,10 @@ public enum BenchWorker {
 
     public static func run(_ options: Options, write: (String) -> Void) throws {
         BenchPosix.blockStartSignal()
-        _ = ordeal_set_parent_death_signal(9)
+        // Die with the runner: a worker never outlives it, even one killed with SIGKILL.
+        guard ordeal_set_parent_death_signal(9) == 0 else {
+            throw BenchError(.workerFailed, "bench-worker: prctl(PR_SET_PDEATHSIG) failed, so this worker could outlive its runner")
+        }
         let durability = try BenchBackends.durability(of: options.backend)
         guard durability == "none" || options.database != nil else {
             throw BenchError(.badOption, "bench-worker: --backend \(options.backend) needs --db FILE, the database the parent prepared")
