@@ -69,7 +69,7 @@ let package = Package(
             ]),
         .target(name: "Backends", dependencies: ["RecoveryCore", "PostgresBackend"]),
         // Benchmarks of the core on a backend.
-        .target(name: "Bench", dependencies: ["RecoveryCore", "OrdealMetrics", "OrdealSupport"]),
+        .target(name: "Bench", dependencies: ["RecoveryCore", "OrdealMetrics", "OrdealSupport", "Chaos", "COrdealShims", "Backends"]),
         .executableTarget(
             name: "ordeal",
             dependencies: [
@@ -85,6 +85,7 @@ let package = Package(
         .target(name: "PostgresTestSupport", dependencies: ["PostgresBackend"], path: "Tests/PostgresTestSupport"),
         .testTarget(
             name: "BackendsTests", dependencies: ["Backends", "PostgresBackend", "RecoveryCore", "PostgresTestSupport", "ordeal-worker"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "OrdealMetrics", "RecoveryCore", "OrdealSupport"]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "OrdealSupport"]),
         .testTarget(
             name: "ChaosTests",

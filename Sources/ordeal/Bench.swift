@@ -2,89 +2,128 @@ import ArgumentParser
 import Bench
 import Foundation
 import OrdealSupport
-import RecoveryCore
-
-extension Durability: ExpressibleByArgument {}
 
 extension Ordeal {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Measure the recovery core on embedded SQLite, beside SQLite's own floor.",
+            abstract: "Measure the recovery core on several backends side by side, beside each backend's floor.",
             discussion: """
-                Operations: raw.insert_txn (a bare BEGIN IMMEDIATE / INSERT / COMMIT: the
-                floor), checkpoint.commit (commitStep with evidence, verified; the
-                snapshot's canonical JSON and hash are prepared by beginStep outside the
-                clock), checkpoint.workflow (begin, commit, verify, last verified),
-                checkpoint.verify, checkpoint.last_verified, cache.hit, ledger.replay,
-                lease.acquire_release, and sweep.expired_N (one sweep of N expired leases;
-                setup excluded).
+                Operations: the backend's floor (raw.insert_txn on SQLite: a bare BEGIN
+                IMMEDIATE / INSERT / COMMIT; raw.roundtrip on a server backend; none
+                for memory), checkpoint.commit (commitStep with evidence; beginStep is
+                prepared outside the clock), checkpoint.workflow (begin, commit, verify,
+                last verified), checkpoint.verify, checkpoint.last_verified, cache.hit,
+                ledger.replay, lease.acquire_release, agent.mix and sweep.expired_N (one
+                sweep of N expired leases, setup excluded; in-process runs only).
+                agent.mix, per 10 operations: 5 cache lookups, 2 ledger replays,
+                2 lease renewals, 1 checkpoint commit; its load phase is run and timed
+                apart from the measured phase.
 
-                Closed loop, one process. A warm-up is run and discarded; then the
-                operations are interleaved in rounds so that machine drift hits all of them
-                alike. Latencies are recorded in HDR histograms (3 significant digits).
-                Build with `-c release`: a debug build's figures mean little.
+                Backends (--backend, comma-separated; ratios are to the first):
+                \(BenchBackends.validForms.joined(separator: ", ")). Each SQLite spec gets a
+                fresh database file. Backends and operations are interleaved in rounds
+                so that machine drift hits all alike; a warm-up is run and discarded.
 
-                --json FILE writes {"results": [{"backend", "durability", "op", "count",
-                "p50_us", "p95_us", "p99_us", "p999_us", "max_us", "ops_per_s"}], "meta":
-                {...}}.
+                Loops: closed by default (each worker issues the next operation when
+                the last returns). --rate R runs an open loop at R ops/s per worker:
+                latency counts from each operation's intended start, so stalls are not
+                hidden (no coordinated omission). The report says which loop ran.
+
+                Output: a terminal table, and a run folder Reports/bench-<time>-<id>/
+                with results.json, histograms.json (whole HDR histograms, mergeable),
+                history.jsonl (streamed while running), report.md and plots/*.svg.
+                --json FILE writes {"schemaVersion", "results": [{"backend",
+                "durability", "workers", "op", "loop", "count", "p50_us", "p95_us",
+                "p99_us", "p999_us", "max_us", "ops_per_s"}], "meta"}. Build with
+                `-c release`: a debug build's figures mean little.
+
+                EXAMPLES
+                  Side by side, 20,000 operations each (the default is sqlite:normal):
+                    ordeal bench --backend sqlite:normal,sqlite:full,memory
+                  For a length of time, some operations only:
+                    ordeal bench --duration 10s --ops cache.hit,agent.mix
+                  Open loop at 2,000 ops/s:
+                    ordeal bench --rate 2000 --iterations 20000
+                  Worker processes on one database; plots throughput against P99:
+                    ordeal bench --workers 1,2,4,8 --iterations 5000
+                  Save a baseline (Reports/baselines/main.json), then compare with it:
+                    ordeal bench --save-baseline main
+                    ordeal bench --baseline main --max-regression p50=20% \\
+                      --max-regression p99=10%
+                  A long run; the runner prints its peak RSS at the end:
+                    ordeal bench --iterations 1000000
+
+                Baselines: --save-baseline NAME writes <baselines-dir>/NAME.json (rows
+                and histograms). --baseline NAME compares each row with the baseline's
+                on every --max-regression PERCENTILE=PERCENT (p50, p95, p99, p99.9,
+                max; default p99=10%). A percentile worse than the baseline by more
+                than its tolerance is a regression, named in a sentence; the run then
+                exits 5. Improvements never fail a run.
+
+                Exit codes: 0 done and within tolerance, 2 bad input, 3 a worker or an
+                operation failed (nothing can be concluded), 5 a regression.
                 """)
 
-        @Option(help: "SQLite durability: full (fsync each commit), normal (fsync at checkpoints), off.")
-        var durability: Durability = .normal
+        @Option(help: "Backends, comma-separated: sqlite:full, sqlite:normal, sqlite:off, memory.")
+        var backend = "sqlite:normal"
 
-        @Option(help: "Measured operations per workload.")
-        var iterations = 20_000
+        @Option(help: "Measured operations per backend and operation (per worker with --workers). Default 20000.")
+        var iterations: Int?
 
-        @Option(name: .customLong("sweep-sizes"), help: "Comma-separated counts of expired leases to sweep.")
-        var sweepSizes = "1000"
+        @Option(help: "Measure for this long per backend and operation instead of a count: 10s, 500ms, 2m.")
+        var duration: String?
 
-        @Option(name: .customLong("sweep-repeats"), help: "Measured sweeps per size.")
-        var sweepRepeats = 15
+        @Option(help: "Unmeasured operations before measuring, per backend and operation (per worker process). Default: a tenth of --iterations, 50 to 10000; 1000 with --duration.")
+        var warmup: Int?
+
+        @Option(help: "Blocks each measurement is split into, interleaved across backends. Default 20; 2 with --workers.")
+        var rounds: Int?
+
+        @Option(help: "Open loop at this many operations per second per worker (default: closed loop).")
+        var rate: Double?
+
+        @Option(help: "Worker-process counts to sweep, comma-separated, e.g. 1,2,4,8 (default: one worker, in this process).")
+        var workers: String?
 
         @Option(help: "Only these operations, comma-separated (default: all).")
         var ops: String?
 
-        @Option(help: "Write the results as JSON to this file.")
+        @Option(name: .customLong("sweep-sizes"), help: "Counts of expired leases to sweep, comma-separated.")
+        var sweepSizes = "100,1000,10000"
+
+        @Option(name: .customLong("sweep-repeats"), help: "Measured sweeps per size and backend.")
+        var sweepRepeats = 5
+
+        @Option(help: "Also write the results as JSON to this file.")
         var json: String?
 
-        @Option(help: "Directory for the benchmark database (default: a new temporary one, removed after).")
+        @Option(help: "Folder the run folder is made in.")
+        var reports = "Reports"
+
+        @Option(help: "Directory for the benchmark databases (default: a new temporary one, removed after).")
         var directory: String?
 
-        func validate() throws {
-            guard iterations >= 10 else { throw ValidationError("--iterations must be at least 10") }
-            guard sweepRepeats >= 1 else { throw ValidationError("--sweep-repeats must be at least 1") }
-            guard parsedSweepSizes != nil else {
-                throw ValidationError("--sweep-sizes takes positive whole numbers separated by commas, e.g. 100,1000")
-            }
-        }
+        @Option(name: .customLong("save-baseline"), help: "Save this run as baseline NAME.")
+        var saveBaseline: String?
 
-        var parsedSweepSizes: [Int]? {
-            let sizes = sweepSizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
-            return sizes.compactMap { $0 }
+        @Option(help: "Compare this run with baseline NAME; exit 5 on a regression beyond tolerance.")
+        var baseline: String?
+
+        @Option(name: .customLong("max-regression"), help: "Tolerance PERCENTILE=PERCENT, repeatable (p50, p95, p99, p99.9, max). Default p99=10%.")
+        var maxRegression: [String] = []
+
+        @Option(name: .customLong("baselines-dir"), help: "Where baselines are kept.")
+        var baselinesDir = "Reports/baselines"
+
+        func validate() throws {
+            do { _ = try request(directory: directory ?? "") } catch let error as BenchError { throw ValidationError(error.message) }
         }
 
         func run() throws {
             #if DEBUG
             Tools.warn("ordeal bench: this is a debug build; build with `swift build -c release` for meaningful figures")
             #endif
-            if let json { try Tools.requireWritableFile(json, option: "--json") }
-            let dir = try directory ?? Tools.temporaryDirectory(prefix: "ordeal-bench")
-            try Tools.requireWritableDirectory(dir, option: "--directory")
-            defer { if directory == nil { try? FileManager.default.removeItem(atPath: dir) } }
-            var config = CoreBenchmark.Config(directory: dir, durability: durability, iterations: iterations)
-            config.sweepSizes = parsedSweepSizes ?? [1_000]
-            config.sweepRepeats = sweepRepeats
-            config.only = ops.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
-            let report = try CoreBenchmark(config: config).run { Tools.warn("bench: " + $0) }
-            print("backend \(report.results.first?.backend ?? "?"), SQLite \(SQLiteBackend.sqliteVersion), closed loop, 1 process")
-            print(report.table(), terminator: "")
-            if let json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                try Tools.writeAtomically(try encoder.encode(report), to: json)
-                print("wrote \(json)")
-            }
+            try BenchCommand(bench: self).run()
         }
     }
 }

@@ -19,13 +19,13 @@ import Testing
     }
 
     @Test func badOptionValueExitsWithUsageCodeAndNamesTheOption() throws {
-        let result = try Binaries.run(Binaries.ordeal, ["bench", "--durability", "fast"])
+        let result = try Binaries.run(Binaries.ordeal, ["bench", "--backend", "sqlite:fast"])
         #expect(result.status == ExitStatus.badInput.rawValue)
-        #expect(result.stderr.contains("--durability"))
+        #expect(result.stderr.contains("--backend"))
     }
 
     @Test func benchRejectsAJSONPathInAMissingDirectoryBeforeRunning() throws {
-        let result = try Binaries.run(Binaries.ordeal, ["bench", "--iterations", "10", "--json", "/nonexistent/dir/out.json"])
+        let result = try Binaries.run(Binaries.ordeal, ["bench", "--iterations", "10", "--json", "/nonexistent/dir/out.json", "--reports", NSTemporaryDirectory()])
         #expect(result.status == ExitStatus.badInput.rawValue)
         #expect(result.stderr.contains("/nonexistent/dir"))
     }
@@ -34,16 +34,17 @@ import Testing
         let dir = try Binaries.temporaryDirectory()
         let json = dir + "/bench.json"
         let result = try Binaries.run(
-            Binaries.ordeal, ["bench", "--iterations", "20", "--sweep-sizes", "50", "--sweep-repeats", "2", "--json", json])
+            Binaries.ordeal,
+            ["bench", "--iterations", "20", "--sweep-sizes", "50", "--sweep-repeats", "2", "--json", json, "--reports", dir])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONParser.parse(String(contentsOfFile: json, encoding: .utf8))
         let ops = Set((report["results"]?.arrayValue ?? []).compactMap { $0["op"]?.stringValue })
         #expect(ops == [
             "raw.insert_txn", "checkpoint.commit", "checkpoint.workflow", "checkpoint.verify", "checkpoint.last_verified", "cache.hit",
-            "ledger.replay", "lease.acquire_release", "sweep.expired_50",
+            "ledger.replay", "lease.acquire_release", "agent.mix", "sweep.expired_50",
         ])
         for row in report["results"]?.arrayValue ?? [] {
-            for key in ["backend", "durability", "count", "p50_us", "p95_us", "p99_us", "p999_us", "max_us", "ops_per_s"] {
+            for key in ["backend", "durability", "workers", "loop", "count", "p50_us", "p95_us", "p99_us", "p999_us", "max_us", "ops_per_s"] {
                 #expect(row[key] != nil, "row lacks \(key): \(row)")
             }
             #expect((row["p50_us"]?.doubleValue ?? 0) > 0)

@@ -1,0 +1,59 @@
+/// Everything one `ordeal bench` run measures, decided before anything runs.
+public struct BenchPlan: Sendable {
+    /// Backend specs, in column order; ratios are to the first.
+    public var backends: [String]
+    /// Per backend and operation (and, with workers, per worker), split over the rounds.
+    public var budget: BenchBudget = .iterations(20_000)
+    /// Unmeasured operations per backend and operation (per worker process) before measuring.
+    public var warmup = 2_000
+    /// How many blocks each measurement is split into, interleaved across backends and
+    /// operations so that machine drift hits all alike.
+    public var rounds = 20
+    public var loop: LoopMode = .closed
+    /// Only these operations (all when nil).
+    public var ops: Set<String>?
+    /// Expired-lease counts to sweep, each measured `sweepRepeats` times (in-process runs only).
+    public var sweepSizes = [100, 1_000, 10_000]
+    public var sweepRepeats = 5
+    /// Worker-process counts to sweep; nil measures in this process (one worker).
+    public var workers: [Int]?
+    /// Scratch directory for the databases (fresh files, removed by the caller).
+    public var directory: String
+    /// How to start a worker process: the executable and its subcommand.
+    public var workerCommand: [String] = []
+    /// Goes into every id the run creates (tasks, work items), so runs against a database that
+    /// outlives them (a server backend) never collide with an earlier run's rows.
+    public var runTag = String(UInt32.random(in: .min ... .max), radix: 36)
+
+    public init(backends: [String], directory: String) {
+        self.backends = backends
+        self.directory = directory
+    }
+
+    func includes(_ op: String) -> Bool { ops?.contains(op) ?? true }
+
+    /// The budget of one block of one round.
+    func block(round: Int) -> BenchBudget {
+        switch budget {
+        case .iterations(let n):
+            let base = n / rounds
+            return .iterations(base + (round < n % rounds ? 1 : 0))
+        case .duration(let nanos):
+            return .duration(nanos: nanos / UInt64(rounds))
+        }
+    }
+
+    /// The plan's description for the report's meta.
+    var meta: [String: String] {
+        var m: [String: String] = [
+            "loop": loop.name, "rounds": "\(rounds)", "warmup": "\(warmup)", "backends": backends.joined(separator: ","),
+            "agent_mix": AgentMix.proportion,
+            "workers": workers.map { $0.map(String.init).joined(separator: ",") } ?? "1 (in process)",
+        ]
+        switch budget {
+        case .iterations(let n): m["iterations"] = "\(n)"
+        case .duration(let nanos): m["duration_s"] = fmt(Double(nanos) / 1e9, digits: 2)
+        }
+        return m
+    }
+}

@@ -1,0 +1,98 @@
+import RecoveryCore
+
+/// What a run produced.
+public struct BenchOutcome: Sendable {
+    public var report: BenchReport
+    public var histograms: [BenchHistogram]
+    /// Peak resident set size of the runner (`VmHWM`), KiB; nil where it cannot be read.
+    public var peakResidentKiB: Int?
+    /// The largest peak resident set size of any worker process, KiB (0 without workers).
+    public var largestWorkerKiB: Int
+    /// At the end of the run: anonymous memory (heap, stacks, SQLite's page cache) and mapped
+    /// file pages (SQLite's mmap of its database files), KiB.
+    public var residentAnonKiB: Int? = nil
+    public var residentFileKiB: Int? = nil
+}
+
+/// One `ordeal bench` run: opens every backend, runs each one's load phase (timed, apart from
+/// the measurement), then measures in this process or with worker processes.
+public enum BenchSession {
+    public static func run(_ plan: BenchPlan, history: BenchHistory, progress: (String) -> Void = { _ in }) throws -> BenchOutcome {
+        try plan.validate()
+        var meta = plan.meta
+        var targets: [BenchTarget] = []
+        var workloads: [[Workload]] = []
+        for spec in plan.backends {
+            let target = try BenchBackends.open(spec, file: plan.directory + "/" + BenchBackends.fileName(for: spec))
+            let watch = Stopwatch()
+            let list = try Workloads.make(target: target, tag: "\(plan.runTag)-main").filter { plan.includes($0.name) }
+            try history.load(backend: spec, millis: watch.elapsedMillis)
+            meta["load_phase_ms.\(spec)"] = fmt(watch.elapsedMillis)
+            progress("load phase on \(spec): \(fmt(watch.elapsedMillis)) ms (not measured)")
+            targets.append(target)
+            workloads.append(list)
+        }
+        var cells = BenchCells()
+        if plan.workers == nil {
+            try InProcessBench(plan: plan, targets: targets, workloads: workloads, history: history).run(into: &cells, progress: progress)
+            try SweepBench(plan: plan, targets: targets, history: history).run(into: &cells, progress: progress)
+        } else {
+            let ops = workloads.map { $0.map(\.name) }
+            try ProcessBench(plan: plan, targets: targets, ops: ops, history: history).run(into: &cells, progress: progress)
+            meta["sweeps"] = "not measured with --workers (a sweep is one pass, measured in process)"
+            if targets.contains(where: { $0.sharedLocation == nil }) {
+                meta["note"] = "memory is private to each worker process: its workers share nothing"
+            }
+        }
+        meta["sqlite"] = SQLiteBackend.sqliteVersion
+        let peak = BenchPosix.peakResidentKiB()
+        let workerPeak = BenchPosix.largestChildPeakKiB()
+        if let peak { meta["peak_rss_mib"] = fmt(Double(peak) / 1024) }
+        if plan.workers != nil { meta["largest_worker_peak_rss_mib"] = fmt(Double(workerPeak) / 1024) }
+        return BenchOutcome(
+            report: BenchReport(results: cells.rows, meta: meta), histograms: cells.histograms, peakResidentKiB: peak,
+            largestWorkerKiB: workerPeak, residentAnonKiB: BenchPosix.statusKiB("RssAnon"),
+            residentFileKiB: BenchPosix.statusKiB("RssFile"))
+    }
+
+    /// The peak-memory line every run prints.
+    public static func memoryLine(_ outcome: BenchOutcome) -> String {
+        func mib(_ kib: Int) -> String { fmt(Double(kib) / 1024) + " MiB" }
+        var line = "peak RSS of the runner (VmHWM): " + (outcome.peakResidentKiB.map(mib) ?? "unknown")
+        if let anon = outcome.residentAnonKiB, let file = outcome.residentFileKiB {
+            line += " (at the end: \(mib(anon)) anonymous, \(mib(file)) mapped files such as SQLite's mmap of its databases)"
+        }
+        if outcome.largestWorkerKiB > 0 { line += "; largest worker process: \(fmt(Double(outcome.largestWorkerKiB) / 1024)) MiB" }
+        return line
+    }
+}
+
+extension BenchPlan {
+    /// Every operation name this plan can run, for `--ops` errors.
+    var knownOps: [String] { Workloads.floorNames + Workloads.coreNames + sweepSizes.map { "sweep.expired_\($0)" } }
+
+    /// Rejects a plan that cannot run, naming the flag and the fix.
+    public func validate() throws(BenchError) {
+        if let ops {
+            for op in ops.sorted() where !knownOps.contains(op) {
+                throw BenchError(.badOption, "--ops names \(op), which is not an operation; valid: \(knownOps.joined(separator: ", "))")
+            }
+        }
+        if workers != nil, let sweep = ops?.sorted().first(where: { $0.hasPrefix("sweep.") }) {
+            throw BenchError(.badOption, "--ops \(sweep) runs only in this process; leave out --workers to measure sweeps")
+        }
+        if let workers, workers.isEmpty || workers.contains(where: { $0 < 1 }) {
+            throw BenchError(.badOption, "--workers takes counts of 1 or more separated by commas, e.g. 1,2,4,8")
+        }
+        if workers != nil && workerCommand.isEmpty {
+            throw BenchError(.badOption, "--workers needs the worker command (the ordeal executable); none was given")
+        }
+        guard rounds >= 1 else { throw BenchError(.badOption, "--rounds must be at least 1") }
+        if case .iterations(let n) = budget, n < rounds {
+            throw BenchError(.badOption, "--iterations \(n) is fewer than --rounds \(rounds); give at least one operation per round")
+        }
+        if case .open(let rate) = loop, !(rate > 0 && rate.isFinite) {
+            throw BenchError(.badOption, "--rate must be a positive number of operations per second, e.g. 5000")
+        }
+    }
+}

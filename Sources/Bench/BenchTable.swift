@@ -1,0 +1,105 @@
+import Foundation
+
+/// The terminal table: rows grouped by worker count and operation, one line per backend,
+/// side by side, with each backend's P50 and P99 as ratios to the first backend's.
+public enum BenchTable {
+    public static func render(_ report: BenchReport) -> String {
+        let firstBackend = report.results.first?.backend
+        var out = ""
+        for workers in orderedUnique(report.results.map(\.workers)) {
+            let rows = report.results.filter { $0.workers == workers }
+            if !out.isEmpty { out += "\n" }
+            out += "\(workers) worker\(workers == 1 ? "" : " processes"), \(rows.first?.loop ?? "closed") loop; "
+            out += "×first: ratio to \(firstBackend ?? "-")'s figure for the same operation\n"
+            let header = [
+                "op", "backend", "count", "p50 µs", "p95 µs", "p99 µs", "p99.9 µs", "max µs", "ops/s",
+                "p50 ×first", "p99 ×first",
+            ]
+            var lines = [header]
+            for op in orderedUnique(rows.map(\.op)) {
+                let group = rows.filter { $0.op == op }
+                let first = group.first { $0.backend == firstBackend }
+                for (n, r) in group.enumerated() {
+                    lines.append([
+                        n == 0 ? op : "", r.backend, "\(r.count)", fmt(r.p50_us), fmt(r.p95_us), fmt(r.p99_us), fmt(r.p999_us),
+                        fmt(r.max_us), fmt(r.ops_per_s), ratio(r.p50_us, first?.p50_us), ratio(r.p99_us, first?.p99_us),
+                    ])
+                }
+            }
+            out += align(lines)
+            for line in floorRatios(rows) { out += line + "\n" }
+        }
+        return out
+    }
+
+    /// `checkpoint.commit P50 / raw.insert_txn P50 on sqlite:normal = 1.9`, per backend with a floor.
+    static func floorRatios(_ rows: [BenchRow]) -> [String] {
+        var out: [String] = []
+        for backend in orderedUnique(rows.map(\.backend)) {
+            let mine = rows.filter { $0.backend == backend }
+            guard let floor = mine.first(where: { Workloads.floorNames.contains($0.op) }), floor.p50_us > 0,
+                let commit = mine.first(where: { $0.op == "checkpoint.commit" })
+            else { continue }
+            out.append("checkpoint.commit P50 / \(floor.op) P50 on \(backend) = \(fmt(commit.p50_us / floor.p50_us, digits: 2))")
+        }
+        return out
+    }
+
+    static func ratio(_ value: Double, _ reference: Double?) -> String {
+        guard let reference, reference > 0 else { return "-" }
+        return fmt(value / reference, digits: 2)
+    }
+
+    static func align(_ rows: [[String]]) -> String {
+        let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
+        var out = ""
+        for (n, row) in rows.enumerated() {
+            let cells = row.enumerated().map { i, cell in
+                let pad = String(repeating: " ", count: widths[i] - cell.count)
+                return i < 2 ? cell + pad : pad + cell
+            }
+            out += cells.joined(separator: "  ") + "\n"
+            if n == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
+        }
+        return out
+    }
+}
+
+/// The speed targets of the issue, read from a run's rows (sqlite:normal, one worker). They are
+/// printed, never enforced: the figures are what shows them.
+public enum BenchTargets {
+    public static func lines(_ report: BenchReport) -> [String] {
+        let backend = "sqlite:normal"
+        func row(_ op: String) -> BenchRow? { report.row(op, backend: backend, workers: 1) }
+        var out: [String] = []
+        func verdict(_ ok: Bool) -> String { ok ? "met" : "NOT met" }
+        if let commit = row("checkpoint.commit"), let raw = row("raw.insert_txn"), raw.p50_us > 0 {
+            let r = commit.p50_us / raw.p50_us
+            out.append(
+                "checkpoint.commit P50 \(fmt(commit.p50_us)) µs = \(fmt(r, digits: 2)) × raw.insert_txn P50 \(fmt(raw.p50_us)) µs "
+                    + "(target ≤ 2.5 ×): \(verdict(r <= 2.5))")
+        }
+        for (op, limit) in [("cache.hit", 10.0), ("ledger.replay", 10.0), ("lease.acquire_release", 60.0)] {
+            if let r = row(op) { out.append("\(op) P50 \(fmt(r.p50_us)) µs (target ≤ \(fmt(limit)) µs): \(verdict(r.p50_us <= limit))") }
+        }
+        if let sweep = row("sweep.expired_10000") {
+            let p50 = sweep.p50_us / 1000
+            out.append(
+                "sweep.expired_10000 P50 \(fmt(p50, digits: 2)) ms of \(sweep.count) sweeps, max \(fmt(sweep.max_us / 1000, digits: 2)) ms "
+                    + "(target P50 ≤ 100 ms): \(verdict(p50 <= 100))")
+        }
+        return out.isEmpty ? [] : ["targets (\(backend), 1 worker):"] + out.map { "  " + $0 }
+    }
+}
+
+func orderedUnique<T: Hashable>(_ values: [T]) -> [T] {
+    var seen = Set<T>()
+    return values.filter { seen.insert($0).inserted }
+}
+
+/// A number with `digits` decimals (none from 1,000 up with the default one decimal).
+func fmt(_ value: Double, digits: Int = 1) -> String {
+    guard value.isFinite else { return "\(value)" }
+    if digits == 1 && abs(value) >= 1000 { return String(format: "%.0f", value) }
+    return String(format: "%.\(digits)f", value)
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Bench
+import Foundation
+import OrdealSupport
+
+extension Ordeal.Bench {
+    /// The flags as a `BenchRequest`; every bad value is a `BenchError` naming its flag.
+    func request(directory scratch: String) throws -> BenchRequest {
+        var plan = BenchPlan(backends: try BenchBackends.parseList(backend), directory: scratch)
+        if iterations != nil && duration != nil {
+            throw BenchError(.badOption, "--iterations and --duration both given; choose one (a count, or a length of time)")
+        }
+        if let iterations {
+            guard iterations >= 1 else { throw BenchError(.badOption, "--iterations must be at least 1") }
+            plan.budget = .iterations(iterations)
+        }
+        if let duration { plan.budget = .duration(nanos: try BenchParse.duration(duration)) }
+        if let workers {
+            plan.workers = try BenchParse.counts(workers, option: "--workers")
+            plan.workerCommand = [Self.executablePath, "bench-worker"]
+        }
+        let count: Int? = if case .iterations(let n) = plan.budget { n } else { nil }
+        plan.rounds = rounds ?? min(workers == nil ? 20 : 2, count ?? 20)
+        plan.warmup = warmup ?? count.map { min(max($0 / 10, 50), 10_000) } ?? 1_000
+        guard plan.warmup >= 0 else { throw BenchError(.badOption, "--warmup must be 0 or more") }
+        if let rate { plan.loop = .open(perSecond: rate) }
+        plan.ops = ops.map(BenchParse.names)
+        plan.sweepSizes = try BenchParse.counts(sweepSizes, option: "--sweep-sizes")
+        guard sweepRepeats >= 1 else { throw BenchError(.badOption, "--sweep-repeats must be at least 1") }
+        plan.sweepRepeats = sweepRepeats
+        try plan.validate()
+
+        var request = BenchRequest(plan: plan, reports: reports, baselinesDirectory: baselinesDir)
+        request.json = json
+        request.baseline = baseline
+        request.saveBaseline = saveBaseline
+        request.tolerances = try maxRegression.map { (text: String) throws(BenchError) in try Tolerance.parse(text) }
+        if !request.tolerances.isEmpty && baseline == nil {
+            throw BenchError(.badOption, "--max-regression needs --baseline NAME: a tolerance is against a saved baseline")
+        }
+        if request.tolerances.isEmpty { request.tolerances = [Tolerance(percentile: .p99, percent: 10)] }
+        return request
+    }
+
+    /// This executable, which also plays the worker (`ordeal bench-worker`).
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}
+
+/// Runs a parsed `ordeal bench`, mapping its errors to Ordeal's exit codes.
+struct BenchCommand {
+    let bench: Ordeal.Bench
+
+    func run() throws {
+        let scratch = try bench.directory ?? Tools.temporaryDirectory(prefix: "ordeal-bench")
+        try Tools.requireWritableDirectory(scratch, option: "--directory")
+        defer { if bench.directory == nil { try? FileManager.default.removeItem(atPath: scratch) } }
+        let status: ExitStatus
+        do {
+            status = try BenchDriver.run(
+                try bench.request(directory: scratch), print: { Swift.print($0); fflush(nil) }, progress: { Tools.warn("bench: " + $0) })
+        } catch let error as BenchError {
+            Tools.warn("Error: \(error)")
+            throw ExitCode(error.isBadInput ? ExitStatus.badInput : ExitStatus.unknown)
+        } catch let error as BadInput {
+            throw error
+        } catch {
+            // A backend failed during the load phase or a sweep: nothing can be concluded.
+            Tools.warn("Error: ordeal bench could not finish, so its figures are void: \(error)")
+            throw ExitCode(ExitStatus.unknown)
+        }
+        if status != .passed {
+            Tools.warn("ordeal bench: a percentile regressed beyond its tolerance (see REGRESSION lines); exit \(status.rawValue)")
+            throw ExitCode(status)
+        }
+    }
+}
