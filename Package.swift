@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "WorkerKit", targets: ["WorkerKit"]),
         .executable(name: "ordeal", targets: ["ordeal"]),
         .executable(name: "ordeal-worker", targets: ["ordeal-worker"]),
+        .library(name: "Backends", targets: ["Backends"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -69,14 +70,18 @@ let package = Package(
             ]),
         .target(name: "Backends", dependencies: ["RecoveryCore", "PostgresBackend"]),
         // Benchmarks of the core on a backend.
-        .target(name: "Bench", dependencies: ["RecoveryCore", "OrdealMetrics", "OrdealSupport", "Chaos", "COrdealShims", "Backends"]),
+        .target(name: "Bench", dependencies: ["RecoveryCore", "OrdealMetrics", "OrdealSupport", "Chaos", "COrdealShims", "PostgresBackend"]),
         .executableTarget(
             name: "ordeal",
             dependencies: [
-                "RecoveryCore", "Bench", "Chaos", "Evidence", "OrdealSupport",
+                "RecoveryCore", "Bench", "Chaos", "Evidence", "OrdealSupport", "Backends", "PostgresBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ordeal-worker", dependencies: ["WorkerKit", "Backends"]),
+        // The worked example of a backend of the user's own (Examples/custom-backend).
+        .executableTarget(
+            name: "custom-backend-worker", dependencies: ["WorkerKit", "Backends", "RecoveryCore"],
+            path: "Examples/custom-backend/Sources/custom-backend-worker"),
         // A deliberately faulty worker: each flag breaks one guarantee, so tests can show
         // that every checker fails on a system that violates it. Used only by the tests.
         .executableTarget(name: "ordeal-faulty-worker", dependencies: ["WorkerKit", "RecoveryCore", "OrdealSupport"]),
@@ -94,6 +99,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "RecoveryCore", "Chaos", "OrdealSupport", "OrdealMetrics", "ordeal", "ordeal-worker", "ordeal-faulty-worker",
+                "custom-backend-worker",
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,6 +5,8 @@
 #                               port, and prints its URL as the last line:
 #                               postgres://postgres@127.0.0.1:PORT/postgres
 #   bash ci/postgres.sh stop    stops the cluster that `start` recorded and removes its folder
+#   bash ci/postgres.sh restart kills that cluster as a crash would (immediate shutdown) and
+#                               starts it again on the same port
 #
 #   ORDEAL_POSTGRES_STATE      the state file naming the folder (default
 #                              ${TMPDIR:-/tmp}/ordeal-postgres.state); give each concurrent
@@ -103,8 +105,26 @@ stop() {
     rm -f "$state"
 }
 
+# Kills the server the way a crash does (immediate shutdown: no checkpoint, every backend
+# process gone at once), then starts it again on the same port; the WAL replays at start.
+restart() {
+    [ -f "$state" ] || die "no state file $state: nothing was started"
+    local dir bin port
+    dir=$(cat "$state")
+    bin=$(bin_dir)
+    port=$(cat "$dir/port")
+    as_postgres "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >"$dir/restart.log" 2>&1 \
+        || { cat "$dir/restart.log" >&2; die "immediate stop of the cluster in $dir failed"; }
+    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+        start </dev/null >>"$dir/restart.log" 2>&1 \
+        || { tail -n 5 "$dir/server.log" >&2; die "the cluster in $dir did not start again on port $port"; }
+    echo "postgres.sh: killed (immediate) and restarted on port $port" >&2
+}
+
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
-    *) die "usage: bash ci/postgres.sh start|stop" ;;
+    restart) restart ;;
+    *) die "usage: bash ci/postgres.sh start|stop|restart" ;;
 esac

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Ordeal needs on a fresh Debian machine with Swift 6.3: the system SQLite and
-# libunwind headers, and PostgreSQL for the postgres backend's tests (ci/postgres.sh). Safe to run again: it installs only what is missing.
+# libunwind headers, and PostgreSQL for the postgres backend (ci/postgres.sh). Safe to run
+# again: it installs only what is missing.
 set -euo pipefail
 
 need=()

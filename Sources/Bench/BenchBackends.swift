@@ -1,4 +1,5 @@
 import Foundation
+import PostgresBackend
 import RecoveryCore
 
 /// A backend opened for benchmarking, with what the runner needs to know about it.
@@ -27,7 +28,7 @@ public struct BenchTarget {
 /// through a `Backends.open(spec)` registry) is one more case there and one floor conformance.
 public enum BenchBackends {
     /// The forms `open` accepts, for error messages and `--help`.
-    public static let validForms = ["sqlite:full", "sqlite:normal", "sqlite:off", "memory"]
+    public static let validForms = ["sqlite:full", "sqlite:normal", "sqlite:off", "memory", "postgres://USER@HOST:PORT/DB"]
 
     /// Splits a comma-separated `--backend` list and checks every spec without opening anything.
     public static func parseList(_ list: String) throws(BenchError) -> [String] {
@@ -46,18 +47,42 @@ public enum BenchBackends {
     /// The durability a spec stands for; throws the one-line error for an unknown spec.
     public static func durability(of spec: String) throws(BenchError) -> String {
         if spec == "memory" { return "none" }
+        if spec.hasPrefix("postgres://") || spec.hasPrefix("postgresql://") {
+            do {
+                _ = try PostgresURL(parsing: spec)
+            } catch {
+                throw BenchError(.badSpec, "--backend: \(error.description)")
+            }
+            // What the server's own settings (fsync, synchronous_commit) make it.
+            return "server"
+        }
         if spec.hasPrefix("sqlite:"), let d = Durability(rawValue: String(spec.dropFirst("sqlite:".count))) {
             return d.rawValue
         }
-        let hint = spec.hasPrefix("postgres") ? " (PostgreSQL is not built into this binary yet)" : ""
         throw BenchError(
-            .badSpec, "--backend \"\(spec)\" is not a backend this binary knows\(hint); valid forms: \(validForms.joined(separator: ", "))")
+            .badSpec, "--backend \"\(spec)\" is not a backend this binary knows; valid forms: \(validForms.joined(separator: ", "))")
     }
 
     /// Opens `spec`. A file backend uses `file` (a fresh one in the parent; the same one in
     /// worker processes, which share it).
     public static func open(_ spec: String, file: String) throws -> BenchTarget {
         let durability = try durability(of: spec)
+        if durability == "server" {
+            // The parent makes a new database for the run; worker processes get its URL.
+            let url: PostgresURL
+            if file.hasPrefix("postgres") {
+                url = try PostgresURL(parsing: file)
+            } else {
+                let server = try PostgresURL(parsing: spec)
+                let name = "ordeal_bench_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+                try PostgresBackend.createDatabase(name, server: server)
+                url = server.with(database: name)
+            }
+            let backend = try PostgresBackend(url: url)
+            return BenchTarget(
+                spec: PostgresURL.redactingPassword(spec), durability: durability, backend: backend, floor: try BenchFloor.of(backend),
+                sharedLocation: url.connectionString)
+        }
         if spec == "memory" {
             let backend = MemoryBackend()
             return BenchTarget(spec: spec, durability: durability, backend: backend, floor: try BenchFloor.of(backend), sharedLocation: nil)
@@ -113,4 +138,9 @@ extension SQLiteBackend: BenchFloorProviding {
         try prepareRawInsertTable()
         return BenchFloor(name: "raw.insert_txn") { [self] i in try rawInsertTransaction(payload: "row \(i)") }
     }
+}
+
+extension PostgresBackend: TrivialRoundTripping {
+    /// `raw.roundtrip`: `SELECT 1` on this backend's connection.
+    public func trivialRoundTrip() throws { try roundtrip() }
 }

@@ -97,6 +97,14 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
         return text
     }
 
+    /// The URL with its password, for handing to a worker process; never for showing.
+    public var connectionString: String {
+        guard let password else { return description }
+        let shown = description
+        let prefix = "postgres://\(Self.percentEncoded(user))"
+        return prefix + ":" + Self.percentEncoded(password) + shown.dropFirst(prefix.count)
+    }
+
     /// The same server and credentials, another database.
     public func with(database: String) -> PostgresURL {
         var copy = self

@@ -1,7 +1,11 @@
 import ArgumentParser
+import Backends
 import Chaos
 import Foundation
 import OrdealSupport
+import PostgresBackend
+import RecoveryCore
+import Synchronization
 
 extension Ordeal {
     struct Run: ParsableCommand {
@@ -45,6 +49,11 @@ extension Ordeal {
             valueName: "auto|always"))
         var shim: ShimMode = .auto
 
+        @Option(help: ArgumentHelp(
+            "Run every scenario on this backend instead of the one it names: sqlite:full|normal|off, or postgres://USER@HOST:PORT/DB (each scenario gets a new database on that server; scenarios whose disk, I/O or power faults cannot reach a server are left out, and the run says so).",
+            valueName: "spec"))
+        var backend: String?
+
         @Option(name: .customLong("sign-key"), help: "Sign the run with this private key (PKCS#8 PEM; default: the PEM in $ORDEAL_SIGNING_KEY).")
         var signKey: String?
 
@@ -69,6 +78,7 @@ extension Ordeal {
                     fflush(nil)
                 })
             options.shimAlways = shim == .always
+            if let backend { options.backend = try Self.override(backend, runID: runID) }
             if interactive {
                 options.live = { status in
                     print("\r\u{1B}[K  " + status, terminator: "")
@@ -86,4 +96,37 @@ extension Ordeal {
 
 enum ShimMode: String, ExpressibleByArgument, CaseIterable {
     case auto, always
+}
+
+extension Ordeal.Run {
+    /// What `--backend SPEC` does to the suite.
+    static func override(_ text: String, runID: String) throws -> BackendOverride {
+        let spec: BackendSpec
+        do {
+            spec = try BackendSpec.parse(text)
+        } catch {
+            throw BadInput("--backend: \(error.message)")
+        }
+        switch spec {
+        case .sqlite(let durability):
+            return BackendOverride(name: spec.description, durability: durability)
+        case .memory:
+            throw BadInput("--backend memory: the memory backend lives inside one process, and a scenario's workers are many processes; use sqlite:normal or postgres://...")
+        case .postgres(let server):
+            let counter = Mutex(0)
+            let token = runID.filter { $0.isLetter || $0.isNumber }.lowercased().suffix(12)
+            return BackendOverride(
+                name: spec.description, scenarioBackend: "postgres",
+                prepare: { _, _ in
+                    let name = "ordeal_\(token)_\(counter.withLock { $0 += 1; return $0 })"
+                    try PostgresBackend.createDatabase(name, server: server)
+                    return server.with(database: name).connectionString
+                },
+                reasonNotToRun: BackendOverride.serverReason)
+        case .custom(let scheme, _):
+            // `{data}` in the spec becomes each scenario's data folder.
+            return BackendOverride(
+                name: spec.description, scenarioBackend: scheme, prepare: { _, data in text.replacingOccurrences(of: "{data}", with: data) })
+        }
+    }
 }

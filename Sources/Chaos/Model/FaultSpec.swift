@@ -13,9 +13,12 @@ public enum FaultKind: String, Sendable, Hashable, CaseIterable {
     case clockSkew = "clock-skew"
     /// SIGKILL to every worker, then every file rolled back to its last sync.
     case powerLoss = "power-loss"
+    /// A command of the scenario's own, run to its end (e.g. `bash ci/postgres.sh restart`,
+    /// which kills the PostgreSQL server as a crash would and starts it again).
+    case command
 
     /// Whether the fault needs the shim in the target.
-    public var usesShim: Bool { self != .kill && self != .pause }
+    public var usesShim: Bool { [.diskFull, .ioError, .clockSkew, .powerLoss].contains(self) }
 }
 
 /// When a fault fires. Triggers come from the event stream or the scenario clock, never from
@@ -66,6 +69,8 @@ public enum FaultOptions: Sendable, Hashable {
     case ioError(calls: [IOCall], count: Int64?)
     case clockSkew(offsetMillis: Int64, mode: ClockMode, periodMillis: Int64, rate: Double, clocks: [SkewedClock])
     case powerLoss
+    /// The argv of a `command` fault (found in PATH, run from the current folder).
+    case command([String])
 }
 
 public struct FaultSpec: Sendable, Hashable {

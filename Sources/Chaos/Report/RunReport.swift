@@ -71,7 +71,7 @@ extension ScenarioResult {
         return [
             "name": .string(s.name), "description": .string(s.description), "file": .string(s.sourcePath),
             "seed": .int(Int64(bitPattern: seed)), "verdict": .string(verdict.rawValue),
-            "backend": .string("\(s.backend):\(s.durability)"), "duration_ms": .double(Format.round1(durationMillis)),
+            "backend": .string(s.backend == "sqlite" ? "\(s.backend):\(s.durability)" : s.backend), "duration_ms": .double(Format.round1(durationMillis)),
             "checks": .array(checks.map(\.json)),
             "faults": .array(faults.map { f in
                 [

@@ -7,7 +7,7 @@ extension ScenarioRun {
         let command = config.scenario.workers.first(where: { $0.command != nil })?.command.map {
             [config.workerPath, "exec"] + $0
         } ?? [config.workerPath]
-        let argv = command + ["reader", "--db", dbPath, "--effects", effectsPath, "--durability", config.scenario.durability.rawValue]
+        let argv = command + ["reader"] + backendArguments
         let child: ChildProcess
         do { child = try ChildProcess(argv, stderrPath: config.workersLogPath) } catch {
             return harnessProblem("cannot start the reader (\(argv.joined(separator: " "))): \(error)")

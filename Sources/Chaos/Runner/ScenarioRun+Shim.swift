@@ -92,7 +92,7 @@ extension ScenarioRun {
                 mode: mode, offsetNanos: offset * 1_000_000, periodNanos: period * 1_000_000,
                 driftPPM: Int64((rate * 1_000_000).rounded()), clocks: clocks)
             faults[i].healAtMillis = until
-        case .powerLoss, .none:
+        case .powerLoss, .none, .command:
             try cutPower(i)
             // cutPower marked every instance killed by the fault; the caller writes this copy back.
             target = instances[target.name]!
@@ -229,6 +229,29 @@ extension ScenarioRun {
         faults[i].effects["rollback"] = .object(summary)
         try record(["type": "note", "t_ms": .double(now()), "fault": .int(Int64(i)), "note": "power-loss rollback", "rollback": .object(summary)])
         armSyncPoints()
+    }
+}
+
+extension ScenarioRun {
+    /// Runs a `command` fault's command to its end (its output goes to workers.log); its heal
+    /// is its end. A command that fails is a harness problem: the fault did not happen as meant.
+    func runCommandFault(_ i: Int) throws {
+        guard case .command(let argv) = faults[i].spec.options else { return }
+        let started = now()
+        do {
+            let child = try ChildProcess(argv, stderrPath: config.workersLogPath)
+            while try child.readLine() != nil {}
+            let status = try child.wait()
+            if status != .exited(0) {
+                problems.append("fault \(i) (command \(argv.joined(separator: " "))) \(status); see workers.log")
+            }
+            faults[i].effects["status"] = .string("\(status)")
+        } catch {
+            problems.append("fault \(i): cannot run \(argv.joined(separator: " ")): \(error)")
+        }
+        faults[i].effects["command_ms"] = .double(now() - started)
+        // Healed when the command has ended; recorded after the fault event the caller writes.
+        faults[i].healAtMillis = now()
     }
 }
 

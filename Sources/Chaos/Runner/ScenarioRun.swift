@@ -30,6 +30,9 @@ final class ScenarioRun {
         /// Loads the fault shim into every worker, even when no fault of the scenario needs it
         /// (to show that an inactive shim changes nothing).
         var shimAlways = false
+        /// `--backend SPEC` for every worker and the reader (a database of the scenario's own on
+        /// a server); nil: the SQLite file in the data folder.
+        var backendSpec: String? = nil
     }
 
     struct Outcome {
@@ -100,6 +103,13 @@ final class ScenarioRun {
     func now() -> Double { start.elapsedMillis }
 
     var dbPath: String { config.dataDirectory + "/store.sqlite" }
+
+    /// How every worker and the reader are told where the state lives.
+    var backendArguments: [String] {
+        var out = ["--db", dbPath, "--effects", effectsPath, "--durability", config.scenario.durability.rawValue]
+        if let spec = config.backendSpec { out += ["--backend", spec] }
+        return out
+    }
     /// Outside the data folder: effects stand for the outside world, which no disk or power fault
     /// of the worker's machine undoes.
     var effectsPath: String { (config.dataDirectory as NSString).deletingLastPathComponent + "/effects.txt" }
@@ -188,6 +198,8 @@ final class ScenarioRun {
                 faults[i].healAtMillis = now() + Double(spec.durationMillis)
             case .diskFull, .ioError, .clockSkew, .powerLoss:
                 guard try fireShimFault(i, target: &target) else { continue }
+            case .command:
+                try runCommandFault(i)
             }
             instances[target.name] = target
             faults[i].firedAtMillis = now()
@@ -201,6 +213,11 @@ final class ScenarioRun {
             guard let healAt = faults[i].healAtMillis, now() >= healAt, var target = instances[faults[i].target] else { continue }
             if faults[i].spec.kind.usesShim {
                 try healShimFault(i, note: nil)
+                continue
+            }
+            if faults[i].spec.kind == .command {
+                faults[i].healedAtMillis = now()
+                try record(["type": "heal", "t_ms": .double(now()), "kind": "command", "worker": .string(target.name), "fault": .int(Int64(i))])
                 continue
             }
             // The heal is stamped before SIGCONT (and the fault after SIGSTOP), so the recorded
@@ -225,7 +242,7 @@ final class ScenarioRun {
         // A worker of the user's own runs behind `ordeal-worker exec`, which makes the kernel
         // kill it when the runner dies.
         var argv = group.command.map { [config.workerPath, "exec"] + $0 } ?? [config.workerPath]
-        argv += [group.role, "--db", dbPath, "--effects", effectsPath, "--durability", config.scenario.durability.rawValue]
+        argv += [group.role] + backendArguments
         let index = instance.name.split(separator: "-").last.map(String.init) ?? "0"
         for key in group.params.keys.sorted() {
             let value = group.params[key]!.replacingAll("{instance}", with: instance.name).replacingAll("{index}", with: index)

@@ -20,6 +20,8 @@ public struct SuiteRunner {
         public var live: ((String) -> Void)?
         /// Load the fault shim into every worker, even where no fault needs it.
         public var shimAlways = false
+        /// Every scenario on this backend instead of the one it names (`ordeal run --backend`).
+        public var backend: BackendOverride?
 
         public init(
             scenarios: [Scenario], paths: [String], runDirectory: String, latestLink: String?, seedOverride: UInt64?,
@@ -57,12 +59,31 @@ public struct SuiteRunner {
         var report = RunReport(
             runID: URL(fileURLWithPath: options.runDirectory).lastPathComponent, startedAt: iso,
             seedOverride: options.seedOverride, scenarios: [], durationMillis: 0,
-            replayCommand: "ordeal run \(options.paths.joined(separator: " "))\(seedArgument)")
+            replayCommand: "ordeal run \(options.paths.joined(separator: " "))\(seedArgument)\(options.backend.map { " --backend \($0.name)" } ?? "")")
         report.complete = false
         report.environment = RunEnvironment.capture(dataDirectory: options.runDirectory)
         report.sourceCommit = RunEnvironment.sourceCommit()
         if let link = options.latestLink { try Self.pointLink(link, at: options.runDirectory) }
-        let scenarios = options.scenarios.flatMap(Self.expandEnumerations)
+        var scenarios = options.scenarios.flatMap(Self.expandEnumerations)
+        // A scenario meant for other backends only (`backends: [postgres]`) is not run, and the run says so.
+        let backendName = options.backend?.scenarioBackend ?? "sqlite"
+        let elsewhere = scenarios.filter { !($0.backends?.contains(backendName) ?? true) }
+        if !elsewhere.isEmpty {
+            let line = "not run on \(backendName): \(elsewhere.map(\.name).joined(separator: ", ")) (meant for \(Set(elsewhere.flatMap { $0.backends ?? [] }).sorted().joined(separator: ", ")) only)"
+            options.progress(line)
+            report.environment["scenarios_for_other_backends"] = line
+            scenarios.removeAll { !($0.backends?.contains(backendName) ?? true) }
+        }
+        if let backend = options.backend {
+            let skipped = scenarios.filter { backend.reasonNotToRun($0) != nil }
+            scenarios = scenarios.filter { backend.reasonNotToRun($0) == nil }.map(backend.applied)
+            let names = Array(Set(skipped.map { $0.sourcePath })).sorted()
+            if let first = skipped.first, let reason = backend.reasonNotToRun(first) {
+                let line = "not run on \(backend.name): \(names.joined(separator: ", ")) (\(reason))"
+                options.progress(line)
+                report.environment["scenarios_not_run"] = line
+            }
+        }
         for (n, scenario) in scenarios.enumerated() {
             let seed = options.seedOverride ?? scenario.seed
             options.progress("[\(n + 1)/\(scenarios.count)] \(scenario.name) (seed \(seed)) ...")
@@ -98,7 +119,7 @@ public struct SuiteRunner {
             config: ScenarioRun.Config(
                 scenario: scenario, seed: seed, workerPath: options.workerPath, dataDirectory: data,
                 historyPath: dir + "/history.jsonl", workersLogPath: dir + "/workers.log", live: options.live,
-                shimAlways: options.shimAlways))
+                shimAlways: options.shimAlways, backendSpec: try options.backend?.prepare?(scenario, data)))
         // The scenario file as it was run, so the folder alone can be re-analysed and verified.
         try Self.writeAtomically(
             String(contentsOfFile: scenario.sourcePath, encoding: .utf8), to: dir + "/scenario.yaml")
@@ -186,5 +207,47 @@ extension FinalState {
             "tasks": .object(tasks.mapValues { .string($0) }),
             "effects": .object(effects.mapValues { .int(Int64($0)) }),
         ]
+    }
+}
+
+/// Runs a suite on another backend than the one its scenarios name (`ordeal run --backend SPEC`).
+public struct BackendOverride {
+    /// The spec as shown (a server's URL without its password).
+    public var name: String
+    /// The name scenarios carry in reports (`postgres`), or nil to keep theirs.
+    public var scenarioBackend: String?
+    /// For `sqlite:DURABILITY`: the durability every scenario runs with.
+    public var durability: Durability?
+    /// The spec of a fresh, empty store for one scenario (a new database on a server), given
+    /// the scenario and its data folder.
+    public var prepare: ((Scenario, String) throws -> String)?
+    /// Why a scenario cannot run on this backend (its faults cannot reach the backend's files),
+    /// or nil.
+    public var reasonNotToRun: (Scenario) -> String?
+
+    public init(
+        name: String, scenarioBackend: String? = nil, durability: Durability? = nil,
+        prepare: ((Scenario, String) throws -> String)? = nil, reasonNotToRun: @escaping (Scenario) -> String? = { _ in nil }
+    ) {
+        self.name = name
+        self.scenarioBackend = scenarioBackend
+        self.durability = durability
+        self.prepare = prepare
+        self.reasonNotToRun = reasonNotToRun
+    }
+
+    func applied(_ scenario: Scenario) -> Scenario {
+        var out = scenario
+        if let durability { out.durability = durability }
+        if let scenarioBackend { out.backend = scenarioBackend }
+        return out
+    }
+
+    /// A server's: disk, I/O and power faults act on a worker's own files, and the server's are
+    /// not among them.
+    public static func serverReason(_ scenario: Scenario) -> String? {
+        let local: [FaultKind] = [.diskFull, .ioError, .powerLoss]
+        guard scenario.faults.contains(where: { local.contains($0.kind) }) else { return nil }
+        return "their disk, I/O and power faults reach a worker's own files, not a server's; they run on SQLite"
     }
 }

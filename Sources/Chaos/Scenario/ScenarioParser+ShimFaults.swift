@@ -7,6 +7,7 @@ extension ScenarioParser {
         .diskFull: ["errno", "budget"],
         .ioError: ["calls", "count"],
         .clockSkew: ["offset", "mode", "period", "rate", "clocks"],
+        .command: ["run"],
     ]
     static let diskErrnos: [String: Int32] = ["ENOSPC": 28, "EDQUOT": 122]
 
@@ -26,6 +27,7 @@ extension ScenarioParser {
         case .diskFull: options = diskFull(item, field)
         case .ioError: options = ioError(item, field)
         case .clockSkew: options = clockSkew(item, field)
+        case .command: options = command(item, field)
         }
         return ok ? options : nil
     }
@@ -124,6 +126,24 @@ extension ScenarioParser {
             return nil
         }
         return out
+    }
+
+    private mutating func command(_ item: Fields, _ field: String) -> FaultOptions? {
+        let example = "`run: [bash, ci/postgres.sh, restart]`"
+        guard let node = item["run"] else {
+            report(item.node, "\(field).run", "missing; a command fault needs the command to run, e.g. \(example)")
+            return nil
+        }
+        guard let items = list(node, "\(field).run", example: example), !items.isEmpty else {
+            if case .sequence = node { report(node, "\(field).run", "is empty; give the command and its arguments, e.g. \(example)") }
+            return nil
+        }
+        var argv: [String] = []
+        for (index, entry) in items.enumerated() {
+            guard let word = string(entry, "\(field).run[\(index)]") else { return nil }
+            argv.append(word)
+        }
+        return .command(argv)
     }
 
     /// `7`, `{random: [1, 40]}` or `{enumerate: 50}`.
