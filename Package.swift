@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 // Ordeal: chaos testing and benchmarking for crash-recovery software.
 import PackageDescription
 
@@ -44,12 +44,16 @@ let package = Package(
         // C helpers for calls Swift cannot make (variadic prctl).
         .target(name: "COrdealShims"),
         // Child processes, faults, histories and checkers (the scenario runner grows here).
+        // Carries the LD_PRELOAD fault shim (Sources/FaultShim) as a resource.
         .target(
             name: "Chaos",
             dependencies: [
                 "RecoveryCore", "OrdealSupport", "COrdealShims", "Metrics",
                 .product(name: "Yams", package: "Yams"),
-            ]),
+            ],
+            plugins: ["BuildFaultShim"]),
+        // Builds libordeal_shim.so with plain clang (libc and libunwind only, no Swift runtime).
+        .plugin(name: "BuildFaultShim", capability: .buildTool()),
         // Evidence: manifests of SHA-256 digests, DSSE/in-toto signatures, and their verification.
         .target(
             name: "Evidence",
@@ -81,7 +85,7 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-for target in package.targets where target.type != .system && target.name != "COrdealShims" {
+for target in package.targets where ![.system, .plugin].contains(target.type) && target.name != "COrdealShims" {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     target.swiftSettings = settings

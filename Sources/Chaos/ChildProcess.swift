@@ -1,3 +1,4 @@
+import Foundation
 /// A child process in its own process group, with its standard output read line by line.
 /// `kill` signals the whole group; `wait` reaps it. The wrapper every spawn goes through.
 ///
@@ -61,5 +62,25 @@ public final class ChildProcess: @unchecked Sendable {
         let s = TerminationStatus(waitStatus: try ChaosPosix.wait(pid))
         status = s
         return s
+    }
+}
+
+extension ChildProcess {
+    /// Runs `argv` to its end, copying its standard output line by line to ours (its standard
+    /// error is ours already). Returns its exit code, 128 + the signal that killed it, or 127
+    /// when it cannot be started.
+    public static func runPassingOutput(_ argv: [String], environment: [String]) throws -> Int32 {
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(argv, environment: environment)
+        } catch {
+            FileHandle.standardError.write(Data("cannot run \(argv[0]): \(error)\n".utf8))
+            return 127
+        }
+        while let line = try child.readLine() { print(line) }
+        switch try child.wait() {
+        case .exited(let code): return code
+        case .signaled(let signal): return 128 + signal
+        }
     }
 }

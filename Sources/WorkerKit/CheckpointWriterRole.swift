@@ -1,16 +1,26 @@
 import OrdealSupport
 import RecoveryCore
 
-/// `checkpoint-writer --task T --count N`: commits N verified checkpoints to task T, reporting
-/// each with its sequence number and snapshot hash once it is committed.
+/// `checkpoint-writer --task T --count N [--retry-ms MS]`: commits N verified checkpoints to task
+/// T, reporting each with its sequence number and snapshot hash once it is committed.
+///
+/// On a failed commit (docs/worker-protocol.md, "Errors"): a full disk (SQLITE_FULL) rolls the
+/// transaction back, so the op is reported `fail`; with `--retry-ms` the writer waits and tries
+/// the same checkpoint again until the space returns. Any other error, an I/O error or a failed
+/// fsync above all, leaves the commit's fate unknown: the op is reported `info`
+/// (indeterminate) and the worker stops (exit 1) without touching the connection again, so a
+/// restart recovers from what is on disk, as PostgreSQL does after a failed fsync.
 enum CheckpointWriterRole {
     static func run(options: WorkerOptions, backend: any RecoveryBackend, events: EventWriter) throws -> Int {
         let task = options.string("task", default: "task-1")
         let count = try options.int("count", default: 100)
+        let retryMillis = try options.int("retry-ms", default: 0)
         let checkpoints = CheckpointManager(store: backend)
         let evidence = EvidencePack([.commandExit(command: "write", expected: 0, observed: 0)])
-        for i in 0..<count {
+        var i = 0
+        while i < count {
             let snapshot: JSONValue = ["writer": .int(Int64(WorkerPosix.pid)), "i": .int(Int64(i))]
+            let start = WorkerPosix.monotonicNanos()
             do {
                 let (checkpoint, nanos) = try timed {
                     try checkpoints.commitStep(
@@ -19,10 +29,15 @@ enum CheckpointWriterRole {
                 events.op(
                     "checkpoint.commit", key: task, outcome: .ok, latencyNanos: nanos,
                     value: ["seq": .int(checkpoint.sequence), "sha256": .string(checkpoint.snapshotSHA256)])
+                i += 1
             } catch {
-                // The commit's fate is unknown to the caller only if COMMIT itself failed; report it as indeterminate.
-                events.op("checkpoint.commit", key: task, outcome: .info, latencyNanos: 0, error: "\(error)")
-                throw error
+                let full = (error as? RecoveryError)?.underlying?.isFull == true
+                let code = (error as? RecoveryError)?.underlying.map { JSONValue.string($0.symbol) } ?? .null
+                events.op(
+                    "checkpoint.commit", key: task, outcome: full ? .fail : .info,
+                    latencyNanos: WorkerPosix.monotonicNanos() - start, value: ["error_code": code], error: "\(error)")
+                guard full, retryMillis > 0 else { throw error }
+                WorkerPosix.sleep(millis: retryMillis)
             }
         }
         return count

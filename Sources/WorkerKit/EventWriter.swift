@@ -30,6 +30,7 @@ public struct EventWriter: Sendable {
             "event": "ready", "pid": .int(Int64(WorkerPosix.pid)), "role": .string(role), "backend": .string(backend),
             "versions": ["ordeal": .string(OrdealVersion.current), "protocol": 1],
         ]
+        if let shim = WorkerPosix.faultShimVersion() { fields["shim"] = ["loaded": true, "version": .string(shim)] }
         for (k, v) in extra { fields[k] = v }
         emit(fields)
     }

@@ -143,7 +143,8 @@ public enum LeaseWorkerRole {
 
 /// `sweeper --interval-ms MS [--rounds N] [--until-idle true] [--expect-recovered N]`: runs the recovery sweep every
 /// MS, reporting each pass as `sweep.run`. It stops after N rounds (default 1), or with
-/// `--until-idle true` once no item is pending or in progress (after at least one round).
+/// `--until-idle true` once no item is pending or in progress (after at least one round, and
+/// once some item exists: a sweeper started before the items are seeded waits for them).
 /// A pass that throws is reported as `info`; three in a row end the role. With
 /// `--expect-recovered N` it exits 1 unless its passes recovered exactly N leases in all.
 enum SweeperRole {
@@ -156,6 +157,7 @@ enum SweeperRole {
         let sweep = RecoverySweep(store: backend)
         var round = 0
         var failuresInARow = 0
+        var seenItems = false
         while true {
             round += 1
             do {
@@ -174,7 +176,10 @@ enum SweeperRole {
                 if failuresInARow >= 3 { throw error }
             }
             if round >= rounds { break }
-            if untilIdle, try LeaseWorkerRole.openItems(backend) == 0 { break }
+            if untilIdle {
+                seenItems = try seenItems || !backend.workItems(status: nil, ids: nil).isEmpty
+                if seenItems, try LeaseWorkerRole.openItems(backend) == 0 { break }
+            }
             WorkerPosix.sleep(millis: interval)
         }
         if expected >= 0, recovered != expected {

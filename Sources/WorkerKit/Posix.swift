@@ -60,6 +60,15 @@ enum WorkerPosix {
 
     static func exit(_ code: Int32) -> Never { Glibc.exit(code) }
 
+    /// The version of Ordeal's fault shim when it is loaded into this process (LD_PRELOAD),
+    /// found by its exported `ordeal_shim_version`; nil otherwise.
+    static func faultShimVersion() -> String? {
+        // RTLD_DEFAULT is ((void *) 0) in glibc.
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "ordeal_shim_version") else { return nil }
+        typealias Version = @convention(c) () -> UnsafePointer<CChar>?
+        return unsafeBitCast(symbol, to: Version.self)().map { String(cString: $0) }
+    }
+
     /// Replaces this process with `argv` (PATH searched); returns errno only if that failed.
     static func execvp(_ argv: [String]) -> Int32 {
         let cArgs = argv.map { strdup($0) } + [nil]

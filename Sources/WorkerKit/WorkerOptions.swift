@@ -11,7 +11,7 @@ public struct WorkerOptions: Sendable {
     private static let known: Set<String> = [
         "db", "durability", "task", "count", "steps", "step-ms", "effects", "die-with-parent", "policy",
         "items", "lease-ms", "work-ms", "heartbeat-ms", "holder", "seed-items", "interval-ms", "rounds", "until-idle",
-        "start-delay-ms", "abandon", "prefix", "expect-recovered",
+        "start-delay-ms", "abandon", "prefix", "expect-recovered", "retry-ms",
     ]
 
     public init(arguments: [String]) throws(UsageError) {

@@ -97,3 +97,16 @@ final class BadResumeBackend: ForwardingBackend, @unchecked Sendable {
         query.verifiedOnly ? [] : try base.checkpoints(query)
     }
 }
+
+/// lying-durability: the spec says what the worker was asked for (`sqlite:full`), but the
+/// backend underneath commits with synchronous=OFF: acknowledged commits sit in the page cache.
+final class LyingDurabilityBackend: ForwardingBackend, @unchecked Sendable {
+    private let claimed: String
+
+    init(claiming real: any RecoveryBackend, path: String) throws {
+        claimed = real.spec
+        super.init(try SQLiteBackend(path: path, options: SQLiteOptions(durability: .off)))
+    }
+
+    override var spec: String { claimed }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import OrdealSupport
 import RecoveryCore
 import WorkerKit
@@ -21,11 +22,14 @@ enum Fault: String, CaseIterable {
     case neverFinish = "never-finish"
     /// checkpoint-writer: on a restart, sleeps 2 s before its first operation (recovery-time).
     case slowRecovery = "slow-recovery"
+    /// checkpoint-writer: claims durability full but commits with synchronous=OFF, so nothing is
+    /// ever synced (acked-durable, under power loss only: every kill-only scenario passes).
+    case lyingDurability = "lying-durability"
 
     /// The role the fault changes.
     var role: String {
         switch self {
-        case .lostAck, .dupSeq, .corruptSnapshot, .slowRecovery: "checkpoint-writer"
+        case .lostAck, .dupSeq, .corruptSnapshot, .slowRecovery, .lyingDurability: "checkpoint-writer"
         case .staleComplete, .neverFinish: "lease-worker"
         case .doubleEffect: "tool-client"
         case .badResume: "task-runner"
@@ -43,6 +47,7 @@ enum Fault: String, CaseIterable {
         case .badResume: { o, b, e in try real(o, BadResumeBackend(b), e) }
         case .neverFinish: FaultyRoles.acquireAndLeave
         case .slowRecovery: { o, b, e in try FaultyRoles.sleepIfRestarted(o, b); return try real(o, b, e) }
+        case .lyingDurability: { o, b, e in try real(o, LyingDurabilityBackend(claiming: b, path: o.string("db")), e) }
         }
     }
 }
@@ -51,6 +56,12 @@ enum Fault: String, CaseIterable {
 /// command line (before the role, as part of a scenario's command, or among its params).
 enum FaultyWorker {
     static func run(arguments: [String]) -> Int32 {
+        // `print-clock`: the wall clock as Foundation's Date() reads it, then the monotonic clock
+        // as ProcessInfo reads it, in seconds: for the clock-skew tests.
+        if arguments == ["print-clock"] {
+            print(Date().timeIntervalSince1970, ProcessInfo.processInfo.systemUptime)
+            return 0
+        }
         var rest = arguments
         var fault: Fault?
         if let at = rest.firstIndex(of: "--fault") {

@@ -40,7 +40,7 @@ struct Ordeal: ParsableCommand {
             \(ExitStatus.helpText)
             """,
         version: OrdealVersion.current,
-        subcommands: [Run.self, Verify.self, Report.self, Keygen.self, Demo.self, Bench.self, BenchWorkerCommand.self])
+        subcommands: [Run.self, Verify.self, Report.self, Keygen.self, Demo.self, Bench.self, Shim.self, BenchWorkerCommand.self])
 }
 
 /// Exits with one of Ordeal's documented codes.

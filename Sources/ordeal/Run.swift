@@ -40,6 +40,11 @@ extension Ordeal {
         @Option(help: "Use this seed for every scenario instead of their own.")
         var seed: UInt64?
 
+        @Option(help: ArgumentHelp(
+            "When to load the fault shim into workers: auto (only where a disk, clock or power fault needs it) or always (to show that an inactive shim changes nothing).",
+            valueName: "auto|always"))
+        var shim: ShimMode = .auto
+
         @Option(name: .customLong("sign-key"), help: "Sign the run with this private key (PKCS#8 PEM; default: the PEM in $ORDEAL_SIGNING_KEY).")
         var signKey: String?
 
@@ -63,6 +68,7 @@ extension Ordeal {
                     print((interactive ? "\r\u{1B}[K" : "") + line)
                     fflush(nil)
                 })
+            options.shimAlways = shim == .always
             if interactive {
                 options.live = { status in
                     print("\r\u{1B}[K  " + status, terminator: "")
@@ -76,4 +82,8 @@ extension Ordeal {
             throw ExitCode(report.exitStatus)
         }
     }
+}
+
+enum ShimMode: String, ExpressibleByArgument, CaseIterable {
+    case auto, always
 }

@@ -1,6 +1,8 @@
 #ifndef ORDEAL_SHIMS_H
 #define ORDEAL_SHIMS_H
 
+#include "ordeal_shim_control.h"
+
 /// Small C helpers for calls Swift cannot make directly (variadic functions).
 
 /// Asks the kernel to send `signal` to the calling process when its parent thread exits

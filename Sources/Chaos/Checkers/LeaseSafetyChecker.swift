@@ -16,7 +16,8 @@ import OrdealSupport
 /// `lease.renew` is not judged: its event can reach the history after a later acquisition
 /// that it preceded in the backend (the renewer paused between commit and report).
 /// Measurements: `acquisitions`, `completions`, `stale_refused` (completions refused with
-/// `lease-lost`, the fencing working as meant).
+/// `lease-lost`, the fencing working as meant), `redundant_executions` (acquisitions of an item
+/// beyond its first: work done again because a lease was taken over).
 public struct LeaseSafetyChecker: Checker {
     public let name = "lease-safety"
 
@@ -27,6 +28,7 @@ public struct LeaseSafetyChecker: Checker {
         var highest: [String: HistoryEvent] = [:]
         var completions: [String: [HistoryEvent]] = [:]
         var acquisitions = 0
+        var acquiredItems: [String: Int] = [:]
         var staleRefused = 0
         for event in history.events where event.type == "op" {
             guard event.op == "lease.acquire" || event.op == "lease.complete", let item = event.key else { continue }
@@ -43,6 +45,7 @@ public struct LeaseSafetyChecker: Checker {
             let topToken = top?.int("token")
             if event.op == "lease.acquire" {
                 acquisitions += 1
+                acquiredItems[item, default: 0] += 1
                 if let top, let topToken, token <= topToken {
                     findings.violation(
                         "acquire-token-not-increasing", key: item, ["token": .int(token), "earlier_token": .int(topToken)],
@@ -85,12 +88,15 @@ public struct LeaseSafetyChecker: Checker {
             }
         }
         let completed = completions.values.reduce(0) { $0 + $1.count }
+        // An item acquired k times was worked on k times: k - 1 executions were redundant.
+        let redundant = acquiredItems.values.reduce(0) { $0 + max($1 - 1, 0) }
         return findings.result(
             name,
             pass: "\(acquisitions) acquisitions had increasing tokens; \(completed) completions each held the current token",
             fail: "\(findings.violations) fencing violation(s): a stale holder or a reused token got through",
             measurements: [
                 "acquisitions": Double(acquisitions), "completions": Double(completed), "stale_refused": Double(staleRefused),
+                "redundant_executions": Double(redundant),
             ])
     }
 

@@ -85,7 +85,7 @@ public struct RecoveryTimeChecker: Checker {
 
     public func check(history: History, final: FinalState, context: CheckContext) -> CheckResult {
         let events = history.events
-        let kills = events.indices.filter { events[$0].type == "fault" && events[$0].fields["kind"]?.stringValue == "kill" }
+        let kills = events.indices.filter { events[$0].type == "fault" && ["kill", "power-loss"].contains(events[$0].fields["kind"]?.stringValue) }
         guard !kills.isEmpty else {
             return CheckResult(name: name, verdict: .pass, detail: "no kills", measurements: ["kills": 0])
         }

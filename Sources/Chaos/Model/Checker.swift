@@ -20,6 +20,8 @@ public struct CheckResult: Sendable, Hashable {
     public var counterexample: [JSONValue]
     /// Figures the checker measured (counts, durations), reported beside the verdict.
     public var measurements: [String: Double]
+    /// The reason, when the scenario declares this check expected to fail (a known limitation).
+    public var expectedFailure: String?
 
     public init(name: String, verdict: Verdict, detail: String, counterexample: [JSONValue] = [], measurements: [String: Double] = [:]) {
         self.name = name

@@ -52,6 +52,7 @@ extension ScenarioRun.Outcome {
                 [
                     "index": .int(Int64(f.index)), "kind": .string(f.kind.rawValue), "target": .string(f.target),
                     "at_ms": f.atMillis.map { .double($0) } ?? .null, "healed_at_ms": f.healedAtMillis.map { .double($0) } ?? .null,
+                    "effects": .object(f.effects),
                 ]
             }),
         ]

@@ -22,6 +22,7 @@ enum MarkdownReport {
             md += "| \(s.acknowledged) | \(s.recovery.map { Format.micros($0.p50_us) } ?? "-") | \(Format.micros(s.durationMillis * 1000)) |\n"
         }
         md += "\nReplay: `\(report.replayCommand)`\n"
+        md += limitations(report)
         for s in report.scenarios { md += "\n" + section(s) }
         return md
     }
@@ -48,6 +49,7 @@ enum MarkdownReport {
                 md += "| \(f.kind.rawValue) | \(f.target) | \(f.atMillis.map { "\(Format.round1($0)) ms" } ?? "never") "
                 md += "| \(f.healedAtMillis.map { "\(Format.round1($0)) ms" } ?? "-") | \(effect.isEmpty ? "-" : effect) |\n"
             }
+            md += shimLines(s)
         }
         md += "\nOperations: \(s.acknowledged) acknowledged, \(s.failed) failed, \(s.indeterminate) indeterminate.\n\n"
         md += "| op | count | p50 | p95 | p99 | p99.9 | max |\n|---|---|---|---|---|---|---|\n"
@@ -58,6 +60,43 @@ enum MarkdownReport {
             md += "| \(Format.micros(l.p999_us)) | \(Format.micros(l.max_us)) |\n"
         }
         return md
+    }
+
+    /// Checks declared expected to fail that did: what the system is known not to do, with the
+    /// figures the run measured.
+    private static func limitations(_ report: RunReport) -> String {
+        let rows = report.scenarios.flatMap { s in
+            s.checks.filter { $0.expectedFailure != nil && $0.verdict == .pass }.map { (s, $0) }
+        }
+        guard !rows.isEmpty else { return "" }
+        var md = "\n## Measured limitations\n\n| scenario | check | reason | measured |\n|---|---|---|---|\n"
+        for (s, c) in rows {
+            let figures = c.measurements.sorted { $0.key < $1.key }.map { "\($0.key) \(Format.round1($0.value))" }
+            md += "| \(s.scenario.name) | \(c.name) | \(escape(c.expectedFailure ?? "")) | \(figures.joined(separator: ", ")) |\n"
+        }
+        return md
+    }
+
+    /// What the fault shim did: calls hit, files rolled back, and the first call site.
+    private static func shimLines(_ s: ScenarioResult) -> String {
+        var md = ""
+        for f in s.faults where !f.effects.isEmpty {
+            var parts: [String] = []
+            if let hits = f.effects["hits"]?.intValue { parts.append("\(hits) calls hit") }
+            if let k = f.effects["sync_point"]?.intValue { parts.append("cut before sync point \(k)") }
+            if let rollback = f.effects["rollback"] {
+                let restored = (rollback["files_restored"]?.arrayValue ?? []).compactMap(\.stringValue)
+                let removed = (rollback["files_removed"]?.arrayValue ?? []).compactMap(\.stringValue)
+                let recreated = (rollback["files_recreated"]?.arrayValue ?? []).compactMap(\.stringValue)
+                parts.append("rolled back \(rollback["unsynced_changes"]?.intValue ?? 0) unsynced changes in \(restored.joined(separator: ", ")); removed \(removed.isEmpty ? "none" : removed.joined(separator: ", ")); brought back \(recreated.isEmpty ? "none" : recreated.joined(separator: ", "))")
+            }
+            md += "- fault \(f.index) (\(f.kind.rawValue)): \(parts.joined(separator: "; "))\n"
+            if let site = f.effects["call_sites"]?.arrayValue?.first {
+                let frames = (site["frames"]?.arrayValue ?? []).compactMap(\.stringValue).prefix(8)
+                md += "  first call site, `\(site["call"]?.stringValue ?? "?")` from:\n\n  ```\n" + frames.map { "  \($0)\n" }.joined() + "  ```\n"
+            }
+        }
+        return md.isEmpty ? "" : "\nWhat the fault shim did:\n\n" + md
     }
 
     private static func escape(_ text: String) -> String {

@@ -43,12 +43,16 @@ public enum ReportRebuilder {
         let history = try History.parse(jsonl: try read("history.jsonl"))
         let final = try? FinalState(json: JSONParser.parse(try read("final-state.json")))
         let seed = outcome["seed"]?.intValue.map { UInt64(bitPattern: $0) } ?? scenario.seed
+        // An enumerated power loss ran as one scenario per sync point, each in its own folder.
+        let name = URL(fileURLWithPath: folder).lastPathComponent
+        scenario = SuiteRunner.expandEnumerations(scenario).first { $0.name == name } ?? scenario
         scenario.sourcePath = folder + "/scenario.yaml"
         let faults = (outcome["faults"]?.arrayValue ?? []).compactMap { f -> FaultRecord? in
             guard let kind = f["kind"]?.stringValue.flatMap(FaultKind.init(rawValue:)) else { return nil }
             return FaultRecord(
                 index: Int(f["index"]?.intValue ?? 0), kind: kind, target: f["target"]?.stringValue ?? "",
-                atMillis: f["at_ms"]?.doubleValue, healedAtMillis: f["healed_at_ms"]?.doubleValue)
+                atMillis: f["at_ms"]?.doubleValue, healedAtMillis: f["healed_at_ms"]?.doubleValue,
+                effects: f["effects"]?.objectValue ?? [:])
         }
         return Analysis.analyze(
             scenario: scenario, seed: seed, history: history, final: final, faults: faults,

@@ -204,6 +204,13 @@ public enum ReportSchema {
           "additionalProperties": {
             "type": "number"
           }
+        },
+        "expected_failure": {
+          "type": [
+            "string",
+            "null"
+          ],
+          "description": "set when the scenario declares this check expected to fail (a known limitation): the reason. The check then passes when it fails as declared, and fails when it holds."
         }
       }
     },
@@ -221,7 +228,11 @@ public enum ReportSchema {
         "kind": {
           "enum": [
             "kill",
-            "pause"
+            "pause",
+            "disk-full",
+            "io-error",
+            "clock-skew",
+            "power-loss"
           ]
         },
         "target": {
@@ -245,6 +256,10 @@ public enum ReportSchema {
             "type": "number"
           },
           "description": "what the fault did: recovery_ms and acknowledged_before for a kill; stopped_ms, target_acknowledged_meanwhile and others_acknowledged_meanwhile for a pause"
+        },
+        "shim": {
+          "type": "object",
+          "description": "faults through the LD_PRELOAD shim: hits (calls the fault changed), call_sites (backtraces, symbolized), sync_point and rollback for power loss"
         }
       }
     },

@@ -5,14 +5,16 @@ import OrdealSupport
 /// file renamed over the old one), report.json last: a reader never finds a report of a state
 /// the run was not in.
 public enum ReportWriter {
-    public static func write(_ report: RunReport, to runDirectory: String) throws {
-        for (path, svg) in ReportPlots.files(for: report) {
+    /// `partial`: while the run goes on, only report.json and report.md, so that a long suite
+    /// does not redraw every plot after every scenario.
+    public static func write(_ report: RunReport, to runDirectory: String, partial: Bool = false) throws {
+        for (path, svg) in partial ? [] : ReportPlots.files(for: report) {
             let full = runDirectory + "/" + path
             try FileManager.default.createDirectory(
                 atPath: URL(fileURLWithPath: full).deletingLastPathComponent().path, withIntermediateDirectories: true)
             try SuiteRunner.writeAtomically(svg, to: full)
         }
-        let exporters = ReportExporters.all.sorted { ($0.fileName == "report.json" ? 1 : 0) < ($1.fileName == "report.json" ? 1 : 0) }
+        let exporters = ReportExporters.all.filter { !partial || ["report.json", "report.md"].contains($0.fileName) }.sorted { ($0.fileName == "report.json" ? 1 : 0) < ($1.fileName == "report.json" ? 1 : 0) }
         for exporter in exporters {
             try SuiteRunner.writeAtomically(
                 String(decoding: try exporter.serialize(report), as: UTF8.self), to: runDirectory + "/" + exporter.fileName)

@@ -60,6 +60,7 @@ extension CheckResult {
         [
             "name": .string(name), "verdict": .string(verdict.rawValue), "detail": .string(detail),
             "counterexample": .array(counterexample), "measurements": .object(measurements.mapValues { .double($0) }),
+            "expected_failure": expectedFailure.map { .string($0) } ?? .null,
         ]
     }
 }
@@ -78,6 +79,7 @@ extension ScenarioResult {
                     "at_ms": f.atMillis.map { .double(Format.round1($0)) } ?? .null,
                     "healed_at_ms": f.healedAtMillis.map { .double(Format.round1($0)) } ?? .null,
                     "effect": .object((faultEffects[f.index] ?? [:]).mapValues { .double(Format.round1($0)) }),
+                    "shim": .object(f.effects),
                 ]
             }),
             "latency": .object(latency.mapValues(\.json)),

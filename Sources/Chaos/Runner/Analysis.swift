@@ -67,6 +67,7 @@ enum Analysis {
         }
         result.checks.append(workersExitedCleanly(history))
         result.checks += thresholdResults(scenario.thresholds, result)
+        result.checks = result.checks.map { judgeExpected($0, scenario.expectedFailures) }
         var verdict: Verdict = problems.isEmpty && final != nil ? .pass : .unknown
         for check in result.checks { verdict = verdict.combined(with: check.verdict) }
         result.verdict = verdict
@@ -144,7 +145,7 @@ enum Analysis {
             guard let index = fault.fields["fault"]?.intValue.map(Int.init), let worker = fault.worker else { continue }
             var effect: [String: Double] = [:]
             switch fault.fields["kind"]?.stringValue {
-            case "kill":
+            case "kill", "power-loss":
                 effect["acknowledged_before"] = Double(events[..<i].filter {
                     $0.isOK && $0.worker == worker && $0.incarnation == fault.incarnation
                 }.count)
@@ -187,7 +188,7 @@ enum Analysis {
     static func workersExitedCleanly(_ history: History) -> CheckResult {
         var last: [String: HistoryEvent] = [:]
         for event in history.events where event.type == "exit" { last[event.worker ?? "?"] = event }
-        let killed = Set(history.events.filter { $0.type == "fault" && $0.fields["kind"]?.stringValue == "kill" }.map {
+        let killed = Set(history.events.filter { $0.type == "fault" && ["kill", "power-loss"].contains($0.fields["kind"]?.stringValue) }.map {
             "\($0.worker ?? "")#\($0.incarnation)"
         })
         // A worker that never became ready is a harness problem (the scenario is unknown), not

@@ -9,6 +9,9 @@ public struct FaultRecord: Sendable, Hashable {
     public var target: String
     public var atMillis: Double?
     public var healedAtMillis: Double?
+    /// What the fault did, for the report: calls hit and their call sites (shim faults), files
+    /// rolled back (power loss).
+    public var effects: [String: JSONValue] = [:]
 }
 
 /// Runs one scenario's workers and faults, recording the history as it goes, then reads the
@@ -24,6 +27,9 @@ final class ScenarioRun {
         var workersLogPath: String
         /// Called at most every 250 ms with a one-line status, for a terminal; nil in CI.
         var live: ((String) -> Void)?
+        /// Loads the fault shim into every worker, even when no fault of the scenario needs it
+        /// (to show that an inactive shim changes nothing).
+        var shimAlways = false
     }
 
     struct Outcome {
@@ -35,7 +41,7 @@ final class ScenarioRun {
         var durationMillis: Double
     }
 
-    private struct Instance {
+    struct Instance {
         let name: String
         let group: WorkerGroup
         var incarnation = -1
@@ -52,7 +58,7 @@ final class ScenarioRun {
         var finished: Bool { started && !running && restartAtMillis == nil }
     }
 
-    private struct PendingFault {
+    struct PendingFault {
         let index: Int
         let spec: FaultSpec
         let target: String
@@ -62,27 +68,41 @@ final class ScenarioRun {
         var healAtMillis: Double?
         var healedAtMillis: Double?
         var due = false
+        /// What the fault did, gathered when it healed.
+        var effects: [String: JSONValue] = [:]
+        /// The call sites the shim kept, symbolized only once the workers have ended (the
+        /// symbolizer's processes must not slow a recovery being measured).
+        var traces: [ShimTrace] = []
     }
 
     let config: Config
-    private let queue = EventQueue()
-    private let start = Stopwatch()
-    private var instances: [String: Instance] = [:]
-    private var order: [String] = []
-    private var faults: [PendingFault] = []
-    private var problems: [String] = []
-    private var history: HistoryWriter!
-    private var random: SeededRandom
+    let queue = EventQueue()
+    let start = Stopwatch()
+    var instances: [String: Instance] = [:]
+    var order: [String] = []
+    var faults: [PendingFault] = []
+    var problems: [String] = []
+    var history: HistoryWriter!
+    /// Per instance, when the shim is loaded: its control file.
+    var shims: [String: ShimControl] = [:]
+    var shimLibrary: String?
+    /// A power cut under way: its fault, once every worker is down the files roll back.
+    var pendingPowerCut: Int?
+    /// Per fault, its kind's hit count when it fired.
+    var hitsAtFire: [Int: Int64] = [:]
+    var random: SeededRandom
 
     init(config: Config) {
         self.config = config
         self.random = SeededRandom(seed: config.seed)
     }
 
-    private func now() -> Double { start.elapsedMillis }
+    func now() -> Double { start.elapsedMillis }
 
     var dbPath: String { config.dataDirectory + "/store.sqlite" }
-    var effectsPath: String { config.dataDirectory + "/effects.txt" }
+    /// Outside the data folder: effects stand for the outside world, which no disk or power fault
+    /// of the worker's machine undoes.
+    var effectsPath: String { (config.dataDirectory as NSString).deletingLastPathComponent + "/effects.txt" }
 
     func run() throws -> Outcome {
         history = try HistoryWriter(path: config.historyPath)
@@ -96,14 +116,18 @@ final class ScenarioRun {
         }
         try record(["type": "note", "t_ms": .double(0), "note": .string("scenario \(scenario.name) seed \(config.seed)")])
         planFaults()
+        try prepareShims()
         for group in scenario.workers where group.after == nil { try startGroup(group.name) }
         try loop()
+        symbolizeTraces()
         let final = try readFinalState()
         try history.close()
         return Outcome(
             history: History(history.events), final: final, problems: problems,
             faults: faults.map {
-                FaultRecord(index: $0.index, kind: $0.spec.kind, target: $0.target, atMillis: $0.firedAtMillis, healedAtMillis: $0.healedAtMillis)
+                FaultRecord(
+                    index: $0.index, kind: $0.spec.kind, target: $0.target, atMillis: $0.firedAtMillis, healedAtMillis: $0.healedAtMillis,
+                    effects: $0.effects)
             }, durationMillis: now())
     }
 
@@ -119,7 +143,7 @@ final class ScenarioRun {
             switch spec.trigger {
             case .atMillis(let ms): fault.fireAtMillis = Double(ms)
             case .random(let lo, let hi): fault.fireAtMillis = Double(lo + Int64(random.next() % UInt64(hi - lo + 1)))
-            case .afterOps: break
+            case .afterOps, .syncPoint: break
             }
             faults.append(fault)
         }
@@ -162,6 +186,8 @@ final class ScenarioRun {
                 try target.process?.signal(19)  // SIGSTOP
                 target.paused = true
                 faults[i].healAtMillis = now() + Double(spec.durationMillis)
+            case .diskFull, .ioError, .clockSkew, .powerLoss:
+                guard try fireShimFault(i, target: &target) else { continue }
             }
             instances[target.name] = target
             faults[i].firedAtMillis = now()
@@ -173,6 +199,10 @@ final class ScenarioRun {
         }
         for i in faults.indices where faults[i].healedAtMillis == nil {
             guard let healAt = faults[i].healAtMillis, now() >= healAt, var target = instances[faults[i].target] else { continue }
+            if faults[i].spec.kind.usesShim {
+                try healShimFault(i, note: nil)
+                continue
+            }
             // The heal is stamped before SIGCONT (and the fault after SIGSTOP), so the recorded
             // window never includes a moment the worker could run.
             faults[i].healedAtMillis = now()
@@ -208,7 +238,7 @@ final class ScenarioRun {
         for instance in order where instances[instance]!.group.name == name { try spawn(instance) }
     }
 
-    private func spawn(_ name: String) throws {
+    func spawn(_ name: String) throws {
         var instance = instances[name]!
         instance.incarnation += 1
         instance.started = true
@@ -220,7 +250,8 @@ final class ScenarioRun {
         let startMillis = start
         do {
             instance.process = try WorkerProcess(
-                instance: name, incarnation: instance.incarnation, argv: argv, stderrPath: config.workersLogPath,
+                instance: name, incarnation: instance.incarnation, argv: argv, environment: shimEnvironment(for: name),
+                stderrPath: config.workersLogPath,
                 queue: queue, clock: { startMillis.elapsedMillis })
         } catch {
             problems.append("cannot start worker \(name) (\(argv.joined(separator: " "))): \(error)")
@@ -236,7 +267,7 @@ final class ScenarioRun {
         ])
     }
 
-    private func handle(_ signal: WorkerSignal) throws {
+    func handle(_ signal: WorkerSignal) throws {
         switch signal {
         case .line(let name, let incarnation, let text, let t):
             guard var instance = instances[name] else { return }
@@ -257,6 +288,7 @@ final class ScenarioRun {
                 instance.ready = true
                 fields["type"] = "ready"
                 fields["ready_ms"] = .double(t - (instance.process?.spawnedAtMillis ?? t))
+                if let canary = shimCanary(name, pid: instance.process?.pid) { fields["shim"] = canary }
                 instances[name] = instance
                 try record(fields)
                 try healKills(of: name, at: t)
@@ -285,7 +317,9 @@ final class ScenarioRun {
                 try record(fields)
             }
         case .exit(let name, let incarnation, let status, let t):
-            guard var instance = instances[name], incarnation == instance.incarnation else { return }
+            guard incarnation == instances[name]?.incarnation else { return }
+            try noticePowerCut(by: name, status: status, at: t)
+            guard var instance = instances[name] else { return }
             instance.running = false
             instance.lastStatus = status
             var fields: [String: JSONValue] = [
@@ -297,8 +331,14 @@ final class ScenarioRun {
             case .signaled(let sig): fields["status"] = "signaled"; fields["signal"] = .int(Int64(sig))
             }
             try record(fields)
+            if instance.killedByFault, case .exited(let code) = status {
+                problems.append(
+                    "a fault meant to kill worker \(name) found it already ended (it exited \(code) before the signal): the fault did not land; trigger it earlier or give the worker more work")
+            }
             if instance.killedByFault {
-                if instance.group.restart == .onKill { instance.restartAtMillis = t + instance.restartDelayMillis }
+                if instance.group.restart != .never { instance.restartAtMillis = t + instance.restartDelayMillis }
+            } else if instance.group.restart == .onFailure, instance.ready, status != .exited(0) {
+                instance.restartAtMillis = t
             } else if !instance.ready {
                 problems.append("worker \(name) \(status) before it was ready (see workers.log)")
             } else if status == .exited(0) && !instance.saidDone {
@@ -316,13 +356,17 @@ final class ScenarioRun {
     }
 
     /// A killed worker's fault heals when its next incarnation is ready.
-    private func healKills(of name: String, at t: Double) throws {
-        for i in faults.indices where faults[i].target == name && faults[i].spec.kind == .kill
+    func healKills(of name: String, at t: Double) throws {
+        for i in faults.indices where faults[i].target == name && [.kill, .powerLoss].contains(faults[i].spec.kind)
             && faults[i].firedAtMillis != nil && faults[i].healedAtMillis == nil
         {
             faults[i].healedAtMillis = t
-            try record(["type": "heal", "t_ms": .double(t), "kind": "kill", "worker": .string(name), "fault": .int(Int64(i))])
+            try record([
+                "type": "heal", "t_ms": .double(t), "kind": .string(faults[i].spec.kind.rawValue), "worker": .string(name),
+                "fault": .int(Int64(i)),
+            ])
         }
+        if !shims.isEmpty { armSyncPoints() }
     }
 
     private func startDependents(of group: String) throws {
@@ -353,7 +397,7 @@ final class ScenarioRun {
         return order.filter { instances[$0]!.group.name == after }.contains { !instances[$0]!.finished }
     }
 
-    private var acknowledged = 0
+    var acknowledged = 0
     private var lastLiveMillis = -1_000.0
 
     private func reportLive() {
@@ -368,6 +412,7 @@ final class ScenarioRun {
         let timeout = Double(config.scenario.timeoutMillis)
         while true {
             for signal in queue.drain(waitingUpTo: nextWaitMillis()) { try handle(signal) }
+            try completePowerCut()
             reportLive()
             try fireDueFaults()
             try restartDue()
@@ -387,6 +432,7 @@ final class ScenarioRun {
                 "worker": .string(faults[i].target), "fault": .int(Int64(i)), "note": "the worker ended while paused",
             ])
         }
+        try healShimFaultsAtEnd()
         for fault in faults where fault.firedAtMillis == nil {
             problems.append("fault \(fault.index) (\(fault.spec.kind.rawValue) \(fault.target)) never fired: its trigger was not reached while the target ran")
         }
@@ -405,7 +451,7 @@ final class ScenarioRun {
     }
 
     /// Kills every running worker (continuing paused ones first) and waits for their exits.
-    private func stopAll() throws {
+    func stopAll() throws {
         for name in order where instances[name]!.running {
             try? instances[name]!.process?.signal(9)
             instances[name]!.killedByFault = false
@@ -420,11 +466,11 @@ final class ScenarioRun {
         }
     }
 
-    private func handleQuietly(_ signal: WorkerSignal) throws {
+    func handleQuietly(_ signal: WorkerSignal) throws {
         if case .line = signal { try handle(signal) }
     }
 
-    private func record(_ fields: [String: JSONValue]) throws { try history.record(fields) }
+    func record(_ fields: [String: JSONValue]) throws { try history.record(fields) }
 
     func harnessProblem(_ message: String) -> FinalState? {
         problems.append(message)

@@ -18,6 +18,8 @@ public struct SuiteRunner {
         public var progress: (String) -> Void
         /// A status line rewritten in place while a scenario runs (a terminal); nil for CI.
         public var live: ((String) -> Void)?
+        /// Load the fault shim into every worker, even where no fault needs it.
+        public var shimAlways = false
 
         public init(
             scenarios: [Scenario], paths: [String], runDirectory: String, latestLink: String?, seedOverride: UInt64?,
@@ -60,16 +62,16 @@ public struct SuiteRunner {
         report.environment = RunEnvironment.capture(dataDirectory: options.runDirectory)
         report.sourceCommit = RunEnvironment.sourceCommit()
         if let link = options.latestLink { try Self.pointLink(link, at: options.runDirectory) }
-        for (n, scenario) in options.scenarios.enumerated() {
+        let scenarios = options.scenarios.flatMap(Self.expandEnumerations)
+        for (n, scenario) in scenarios.enumerated() {
             let seed = options.seedOverride ?? scenario.seed
-            options.progress("[\(n + 1)/\(options.scenarios.count)] \(scenario.name) (seed \(seed)) ...")
+            options.progress("[\(n + 1)/\(scenarios.count)] \(scenario.name) (seed \(seed)) ...")
             let result = try runOne(scenario, seed: seed)
             report.scenarios.append(result)
             report.durationMillis = watch.elapsedMillis
-            report.artifacts = try Artifacts.list(runDirectory: options.runDirectory, extra: [options.workerPath])
-            try write(report)
+            try ReportWriter.write(report, to: options.runDirectory, partial: true)
             let failed = result.checks.filter { $0.verdict != .pass }.map(\.name)
-            var line = "[\(n + 1)/\(options.scenarios.count)] \(scenario.name): \(result.verdict.rawValue.uppercased()) "
+            var line = "[\(n + 1)/\(scenarios.count)] \(scenario.name): \(result.verdict.rawValue.uppercased()) "
             line += "in \(Format.micros(result.durationMillis * 1000)), \(result.acknowledged) acknowledged ops"
             if !failed.isEmpty { line += "; not passed: \(failed.joined(separator: ", "))" }
             for problem in result.problems { line += "\n      harness: \(problem)" }
@@ -78,6 +80,7 @@ public struct SuiteRunner {
         report.durationMillis = watch.elapsedMillis
         report.endedAt = ISO8601DateFormatter().string(from: Date())
         report.complete = true
+        report.artifacts = try Artifacts.list(runDirectory: options.runDirectory, extra: [options.workerPath])
         try write(report)
         return report
     }
@@ -86,11 +89,16 @@ public struct SuiteRunner {
         let folder = "scenarios/\(scenario.name)"
         let dir = options.runDirectory + "/" + folder
         let data = dir + "/data"
+        // A folder left by an earlier run into the same --out must not leak into this one.
+        for stale in [data, dir + "/shim", dir + "/effects.txt"] where FileManager.default.fileExists(atPath: stale) {
+            try FileManager.default.removeItem(atPath: stale)
+        }
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let run = ScenarioRun(
             config: ScenarioRun.Config(
                 scenario: scenario, seed: seed, workerPath: options.workerPath, dataDirectory: data,
-                historyPath: dir + "/history.jsonl", workersLogPath: dir + "/workers.log", live: options.live))
+                historyPath: dir + "/history.jsonl", workersLogPath: dir + "/workers.log", live: options.live,
+                shimAlways: options.shimAlways))
         // The scenario file as it was run, so the folder alone can be re-analysed and verified.
         try Self.writeAtomically(
             String(contentsOfFile: scenario.sourcePath, encoding: .utf8), to: dir + "/scenario.yaml")
@@ -105,8 +113,27 @@ public struct SuiteRunner {
         let histograms = try JSONEncoder().encode(result.histograms)
         try Self.writeAtomically(String(decoding: histograms, as: UTF8.self), to: dir + "/histograms.json")
         // A passing scenario's database is not evidence of anything; a failing one's is kept.
-        if result.verdict == .pass { try? FileManager.default.removeItem(atPath: data) }
+        if result.verdict == .pass {
+            try? FileManager.default.removeItem(atPath: data)
+            try? FileManager.default.removeItem(atPath: dir + "/shim")
+        }
         return result
+    }
+
+    /// A power loss with `sync_point: {enumerate: N}` becomes N scenarios, `NAME.sync-K`, each
+    /// cutting the power just before sync point K (one run each, as SQLite's crash tests do).
+    static func expandEnumerations(_ scenario: Scenario) -> [Scenario] {
+        guard let index = scenario.faults.firstIndex(where: {
+            if case .syncPoint(.enumerate) = $0.trigger { true } else { false }
+        }), case .syncPoint(.enumerate(let count)) = scenario.faults[index].trigger else { return [scenario] }
+        let width = String(count).count
+        return (1...count).map { k in
+            var variant = scenario
+            variant.faults[index].trigger = .syncPoint(.at(k))
+            let number = String(repeating: "0", count: width - String(k).count) + String(k)
+            variant.name = "\(scenario.name).sync-\(number)"
+            return variant
+        }
     }
 
     private func write(_ report: RunReport) throws {

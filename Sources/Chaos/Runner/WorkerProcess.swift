@@ -10,13 +10,13 @@ final class WorkerProcess: @unchecked Sendable {
 
     /// Spawns `argv` and starts forwarding. `clock` gives ms since the scenario began.
     init(
-        instance: String, incarnation: Int, argv: [String], stderrPath: String, queue: EventQueue,
-        clock: @escaping @Sendable () -> Double
+        instance: String, incarnation: Int, argv: [String], environment: [String]? = nil, stderrPath: String,
+        queue: EventQueue, clock: @escaping @Sendable () -> Double
     ) throws {
         self.instance = instance
         self.incarnation = incarnation
         self.spawnedAtMillis = clock()
-        self.child = try ChildProcess(argv, stderrPath: stderrPath)
+        self.child = try ChildProcess(argv, environment: environment, stderrPath: stderrPath)
         let child = self.child
         let thread = Thread {
             do {

@@ -1,8 +1,9 @@
 import Yams
 
 extension ScenarioParser {
-    static let faultKeys = ["kind", "target", "after_ops", "op", "at", "random", "duration", "restart_delay"]
-    static let triggerKeys = ["after_ops", "at", "random"]
+    static let faultKeys = ["kind", "target", "after_ops", "op", "at", "random", "sync_point", "duration", "restart_delay"]
+        + optionKeys.values.flatMap { $0 }
+    static let triggerKeys = ["after_ops", "at", "random", "sync_point"]
     static let thresholdKeys = ["op", "recovery"] + Percentile.allCases.map(\.rawValue)
 
     // MARK: Faults
@@ -33,12 +34,13 @@ extension ScenarioParser {
         } else {
             report(node, "\(field).target", "missing; name a worker group (\(groups.map(\.name).joined(separator: ", "))) or one of its instances (e.g. \(groups.first.map { $0.instanceName(0) } ?? "writer-0"))")
         }
-        let trigger = self.trigger(item, field)
+        let trigger = self.trigger(item, field, kind: kind)
+        let options = kind.flatMap { faultOptions(item, field, kind: $0) }
 
         var durationMillis: Int64 = 0
         if let node = item["duration"] {
-            if kind == .kill {
-                report(item.keyNode("duration"), "\(field).duration", "applies to pause only; remove it (for kill, `restart_delay` sets the wait before the restart)")
+            if kind == .kill || kind == .powerLoss {
+                report(item.keyNode("duration"), "\(field).duration", "applies to pause, disk-full, io-error and clock-skew; remove it (for \(kind?.rawValue ?? "kill"), `restart_delay` sets the wait before the restart)")
             } else if let value = millis(node, "\(field).duration", positive: true) {
                 durationMillis = value
             }
@@ -47,14 +49,16 @@ extension ScenarioParser {
         }
         var restartDelayMillis: Int64 = 0
         if let node = item["restart_delay"] {
-            if kind == .pause {
-                report(item.keyNode("restart_delay"), "\(field).restart_delay", "applies to kill only; remove it (for pause, `duration` sets how long the worker stays stopped)")
+            if let kind, kind != .kill && kind != .powerLoss {
+                report(item.keyNode("restart_delay"), "\(field).restart_delay", "applies to kill and power-loss only; remove it (for \(kind.rawValue), `duration` sets how long the fault lasts)")
             } else if let value = millis(node, "\(field).restart_delay") {
                 restartDelayMillis = value
             }
         }
-        guard let kind, let target, let trigger else { return nil }
-        return FaultSpec(kind: kind, target: target, trigger: trigger, durationMillis: durationMillis, restartDelayMillis: restartDelayMillis)
+        guard let kind, let target, let trigger, let options else { return nil }
+        return FaultSpec(
+            kind: kind, target: target, trigger: trigger, durationMillis: durationMillis, restartDelayMillis: restartDelayMillis,
+            options: options)
     }
 
     /// A group name, or an instance `GROUP-N` with N below the group's count.
@@ -85,10 +89,15 @@ extension ScenarioParser {
         return "the groups \(groups.map(\.name).joined(separator: ", ")) or their instances \(groups.map(instances).joined(separator: ", "))"
     }
 
-    /// Exactly one of `after_ops` (with an optional `op`), `at` or `random`.
-    private mutating func trigger(_ item: Fields, _ field: String) -> Trigger? {
+    /// Exactly one of `after_ops` (with an optional `op`), `at`, `random` or (power-loss only)
+    /// `sync_point`.
+    private mutating func trigger(_ item: Fields, _ field: String, kind: FaultKind?) -> Trigger? {
         let given = Self.triggerKeys.filter { item.has($0) }
-        let choices = "after_ops (optionally with op), at, random"
+        let choices = kind == .powerLoss ? "after_ops (optionally with op), at, random, sync_point" : "after_ops (optionally with op), at, random"
+        if item.has("sync_point"), let kind, kind != .powerLoss {
+            report(item.keyNode("sync_point"), "\(field).sync_point", "applies to power-loss only; give \(kind.rawValue) one of \(choices)")
+            return nil
+        }
         if item.has("op") && !item.has("after_ops") {
             report(item.keyNode("op"), "\(field).op", "applies only to `after_ops`; add `after_ops: N` or remove `op`")
         }
@@ -112,6 +121,8 @@ extension ScenarioParser {
             return .afterOps(count: count, op: op)
         case "at":
             return millis(node, "\(field).at").map { .atMillis($0) }
+        case "sync_point":
+            return syncPoint(node, "\(field).sync_point").map { .syncPoint($0) }
         default:
             return randomWindow(node, "\(field).random")
         }
@@ -151,6 +162,32 @@ extension ScenarioParser {
                 report(item, field, "check '\(check)' is listed twice; remove one")
             } else {
                 out.append(check)
+            }
+        }
+        return out
+    }
+
+    /// `[{check: acked-durable, reason: "..."}]`: each a known check, listed once, with a reason.
+    mutating func expectedFailures(_ node: Node, checks: [String]) -> [ExpectedFailure] {
+        let example = "[{check: acked-durable, reason: \"durability normal loses acknowledged commits on power loss\"}]"
+        guard let items = list(node, "expected_failures", example: example) else { return [] }
+        var out: [ExpectedFailure] = []
+        for (index, item) in items.enumerated() {
+            let field = "expected_failures[\(index)]"
+            guard let entry = fields(item, field, valid: ["check", "reason"]) else { continue }
+            guard let checkNode = entry["check"], let reasonNode = entry["reason"] else {
+                report(item, field, "needs both `check` and `reason`, e.g. \(example)")
+                continue
+            }
+            guard let check = string(checkNode, "\(field).check"), let reason = name(reasonNode, "\(field).reason") else { continue }
+            if !ScenarioLoader.checkNames.contains(check) {
+                report(checkNode, "\(field).check", "unknown check '\(check)'; valid: \(ScenarioLoader.checkNames.joined(separator: ", "))")
+            } else if !checks.isEmpty && !checks.contains(check) {
+                report(checkNode, "\(field).check", "'\(check)' is not in `checks`, so it never runs; add it to `checks`")
+            } else if out.contains(where: { $0.check == check }) {
+                report(checkNode, "\(field).check", "check '\(check)' is listed twice; remove one")
+            } else {
+                out.append(ExpectedFailure(check: check, reason: reason))
             }
         }
         return out

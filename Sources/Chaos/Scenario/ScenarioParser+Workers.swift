@@ -4,7 +4,7 @@ import Yams
 extension ScenarioParser {
     static let topLevelKeys = [
         "name", "description", "seed", "backend", "durability", "timeout", "liveness", "workers", "faults", "checks",
-        "thresholds",
+        "thresholds", "expected_failures",
     ]
     static let workerKeys = ["name", "role", "count", "command", "params", "restart", "after"]
 
@@ -44,6 +44,7 @@ extension ScenarioParser {
         if let node = top["faults"] { scenario.faults = faults(node, groups: scenario.workers) }
         if let node = top["checks"] { scenario.checks = checks(node) }
         if let node = top["thresholds"] { scenario.thresholds = thresholds(node) }
+        if let node = top["expected_failures"] { scenario.expectedFailures = expectedFailures(node, checks: scenario.checks) }
 
         guard problems.isEmpty else { return nil }
         return Parsed(scenario: scenario, nameLine: top["name"]?.mark?.line)

@@ -17,6 +17,24 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
 
     public var codeName: String { String(cString: sqlite3_errstr(code)) }
 
+    /// The C name of the code, e.g. `SQLITE_FULL` or `SQLITE_IOERR_FSYNC`; the number for one
+    /// not in this list.
+    public var symbol: String {
+        // The extended codes are C macros built from expressions, which Swift does not import.
+        let extended: [Int32: String] = [
+            266: "SQLITE_IOERR_READ", 522: "SQLITE_IOERR_SHORT_READ", 778: "SQLITE_IOERR_WRITE",
+            1034: "SQLITE_IOERR_FSYNC", 1290: "SQLITE_IOERR_DIR_FSYNC", 1546: "SQLITE_IOERR_TRUNCATE",
+            1802: "SQLITE_IOERR_FSTAT", 517: "SQLITE_BUSY_SNAPSHOT",
+        ]
+        let primary: [Int32: String] = [
+            SQLITE_ERROR: "SQLITE_ERROR", SQLITE_BUSY: "SQLITE_BUSY", SQLITE_LOCKED: "SQLITE_LOCKED",
+            SQLITE_NOMEM: "SQLITE_NOMEM", SQLITE_READONLY: "SQLITE_READONLY", SQLITE_IOERR: "SQLITE_IOERR",
+            SQLITE_CORRUPT: "SQLITE_CORRUPT", SQLITE_FULL: "SQLITE_FULL", SQLITE_CANTOPEN: "SQLITE_CANTOPEN",
+            SQLITE_CONSTRAINT: "SQLITE_CONSTRAINT", SQLITE_NOTADB: "SQLITE_NOTADB",
+        ]
+        return extended[code] ?? primary[primaryCode] ?? "SQLITE_\(code)"
+    }
+
     public var description: String {
         var text = "SQLite error \(code) (\(codeName)) on \(path): \(message)"
         if let sql { text += " [in: \(sql.prefix(120))]" }
