@@ -24,7 +24,7 @@ public final class ShimSession {
 
     /// One line on what the shim saw: whether it was loaded, syncs counted, the journal's size.
     public var summary: String {
-        let journalBytes = (try? FileManager.default.attributesOfItem(atPath: journalPath)[.size] as? Int) ?? 0
-        return "shim \(FaultShim.version): loaded in pid \(control.loadedPID), \(control.syncCount) syncs counted, journal \(journalBytes ?? 0) bytes, \(control.journalErrors) journal errors"
+        let journalBytes = ((try? FileManager.default.attributesOfItem(atPath: journalPath))?[.size] as? Int) ?? 0
+        return "shim \(FaultShim.version): loaded in pid \(control.loadedPID), \(control.syncCount) syncs counted, journal \(journalBytes) bytes, \(control.journalErrors) journal errors"
     }
 }

@@ -92,6 +92,8 @@ public struct Threshold: Sendable, Hashable {
     public var subject: Subject
     public var percentile: Percentile
     public var maxMicros: Double
+    /// The backends the limit holds for (`on: [sqlite]`); nil: every backend.
+    public var backends: [String]?
 
     public init(subject: Subject, percentile: Percentile, maxMicros: Double) {
         self.subject = subject

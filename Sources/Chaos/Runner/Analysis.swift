@@ -210,7 +210,7 @@ enum Analysis {
     }
 
     private static func thresholdResults(_ thresholds: [Threshold], _ result: ScenarioResult) -> [CheckResult] {
-        thresholds.map { t in
+        thresholds.filter { $0.backends?.contains(result.scenario.backend) ?? true }.map { t in
             let (label, summary): (String, LatencySummary?) =
                 switch t.subject {
                 case .op(let op): (op, result.latency[op])

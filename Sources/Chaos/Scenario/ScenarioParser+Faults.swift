@@ -4,7 +4,7 @@ extension ScenarioParser {
     static let faultKeys = ["kind", "target", "after_ops", "op", "at", "random", "sync_point", "duration", "restart_delay"]
         + optionKeys.values.flatMap { $0 }
     static let triggerKeys = ["after_ops", "at", "random", "sync_point"]
-    static let thresholdKeys = ["op", "recovery"] + Percentile.allCases.map(\.rawValue)
+    static let thresholdKeys = ["op", "recovery", "on"] + Percentile.allCases.map(\.rawValue)
 
     // MARK: Faults
 
@@ -199,7 +199,16 @@ extension ScenarioParser {
         guard let items = list(node, "thresholds", example: "[{op: checkpoint.commit, p99: 50ms}]") else { return [] }
         var out: [Threshold] = []
         for (index, item) in items.enumerated() {
-            out += threshold(item, "thresholds[\(index)]")
+            var entries = threshold(item, "thresholds[\(index)]")
+            // `on: [sqlite]`: a limit measured for some backends only (an embedded store's
+            // latency is no limit for a server's).
+            if case .mapping(let mapping) = item, let on = mapping["on"],
+                let names = list(on, "thresholds[\(index)].on", example: "[sqlite]")
+            {
+                let backends = names.enumerated().compactMap { name($0.element, "thresholds[\(index)].on[\($0.offset)]") }
+                for i in entries.indices { entries[i].backends = backends }
+            }
+            out += entries
         }
         return out
     }

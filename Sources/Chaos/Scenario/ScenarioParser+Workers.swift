@@ -45,7 +45,7 @@ extension ScenarioParser {
         if let node = top["checks"] { scenario.checks = checks(node) }
         if let node = top["thresholds"] { scenario.thresholds = thresholds(node) }
         if let node = top["backends"], let items = list(node, "backends", example: "[postgres]") {
-            scenario.backends = items.enumerated().compactMap { name($0.element, "backends[\($0.offset)]") }
+            scenario.backends = items.enumerated().compactMap { self.name($0.element, "backends[\($0.offset)]") }
         }
         if let node = top["expected_failures"] { scenario.expectedFailures = expectedFailures(node, checks: scenario.checks) }
 
