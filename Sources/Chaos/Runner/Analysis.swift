@@ -56,7 +56,9 @@ enum Analysis {
             durationMillis: durationMillis, folder: folder)
         measure(history: history, faults: faults, into: &result)
         if let final {
-            let context = CheckContext(livenessMillis: scenario.livenessMillis, thresholds: scenario.thresholds)
+            let context = CheckContext(
+                livenessMillis: scenario.livenessMillis,
+                thresholds: scenario.thresholds.filter { $0.backends?.contains(scenario.backend) ?? true })
             for name in scenario.checks.isEmpty ? Checkers.names : scenario.checks {
                 guard let checker = Checkers.named(name) else {
                     result.checks.append(CheckResult(name: name, verdict: .unknown, detail: "no checker is named \(name)"))
