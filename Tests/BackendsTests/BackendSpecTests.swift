@@ -20,6 +20,16 @@ import Testing
         #expect(try BackendSpec.parse("mystore://me:pw@h/x").description == "mystore://me:***@h/x")
     }
 
+    @Test func postgresURLsDecodeAndShowTheirPartsPercentEncoded() throws {
+        let url = try PostgresURL(parsing: "postgresql://us%40er:p%3Aw@[::1]:6000/d%20b")
+        #expect(url.user == "us@er" && url.password == "p:w" && url.host == "::1" && url.port == 6000 && url.database == "d b")
+        #expect(url.tls == .disable, "loopback needs no TLS")
+        #expect(url.description == "postgres://us%40er@[::1]:6000/d%20b")
+        let remote = try PostgresURL(parsing: "postgres://ordeal@db.internal")
+        #expect(remote.port == 5432 && remote.database == "ordeal" && remote.tls == .require)
+        #expect(try PostgresURL(parsing: remote.description) == remote)
+    }
+
     @Test(arguments: ["sqlite:fast", "sqlite", "", "redis", ":x", "memory:"])
     func badSpecsSayWhichFormsExist(_ text: String) {
         let error = #expect(throws: RecoveryError.self) { try BackendSpec.parse(text) }

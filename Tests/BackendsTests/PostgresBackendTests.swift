@@ -70,6 +70,14 @@ struct PostgresBackendTests {
         let killer = try PostgresBackend(url: url)
         #expect(try killer.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()") == 1)
+        // The server ends the session asynchronously: wait until it is gone.
+        var others = 1
+        for _ in 0..<500 where others > 0 {
+            others = try killer.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            usleep(10_000)
+        }
+        #expect(others == 0, "the terminated session is still there after 5 s")
         // The first call may learn of the loss (a storage error naming why) or find the
         // connection already closed and open a new one; the next call works either way.
         do {
