@@ -12,12 +12,13 @@ import Testing
         ])
         #expect(try BenchBackends.durability(of: "memory") == "none")
         #expect(try BenchBackends.durability(of: "sqlite:full") == "full")
+        #expect(try BenchBackends.durability(of: "postgres://u@127.0.0.1:5432/db") == "server")
     }
 
     @Test(arguments: [
         ("redis", "not a backend"), ("sqlite:fast", "not a backend"), ("sqlite", "not a backend"),
         ("sqlite:normal,,memory", "empty entry"), ("", "empty entry"), ("memory,memory", "twice"),
-        ("postgres://u@localhost/db", "PostgreSQL is not built into this binary yet"),
+        ("postgres://u@localhost:notaport/db", "postgres"),
     ])
     func badSpecsGiveOneLineNamingTheFlag(list: String, expected: String) {
         #expect {
