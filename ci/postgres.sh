@@ -78,12 +78,13 @@ start() {
     die "PostgreSQL did not start; see the lines above"
 }
 
-# Stops the cluster once process $1 is gone, detached from the caller's pipes.
+# Stops the cluster once process $1 is gone, detached from the caller's pipes. It runs a copy
+# of this script kept in the cluster's folder, so the cluster still goes if the checkout does.
 watch_owner() {
-    local owner=$1 self
-    self=$(readlink -f "$0")
+    local owner=$1
+    cp "$0" "$dir/postgres.sh"
     setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; ORDEAL_POSTGRES_STATE="$2" bash "$3" stop' \
-        watcher "$owner" "$state" "$self" </dev/null >/dev/null 2>&1 &
+        watcher "$owner" "$state" "$dir/postgres.sh" </dev/null >/dev/null 2>&1 &
 }
 
 stop() {
