@@ -21,7 +21,8 @@ extension Ordeal {
 
                 Backends (--backend, comma-separated; ratios are to the first):
                 \(BenchBackends.validForms.joined(separator: ", ")). Each SQLite spec gets a
-                fresh database file. Backends and operations are interleaved in rounds
+                fresh database file, a PostgreSQL URL a new database on that server; each
+                backend's floor is measured too (raw.insert_txn, raw.roundtrip). Backends and operations are interleaved in rounds
                 so that machine drift hits all alike; a warm-up is run and discarded.
 
                 Loops: closed by default (each worker issues the next operation when
@@ -40,6 +41,8 @@ extension Ordeal {
                 EXAMPLES
                   Side by side, 20,000 operations each (the default is sqlite:normal):
                     ordeal bench --backend sqlite:normal,sqlite:full,memory
+                  With a PostgreSQL server (bash ci/postgres.sh start prints one):
+                    ordeal bench --backend sqlite:normal,postgres://postgres@127.0.0.1:5432/postgres
                   For a length of time, some operations only:
                     ordeal bench --duration 10s --ops cache.hit,agent.mix
                   Open loop at 2,000 ops/s:
@@ -64,7 +67,7 @@ extension Ordeal {
                 operation failed (nothing can be concluded), 5 a regression.
                 """)
 
-        @Option(help: "Backends, comma-separated: sqlite:full, sqlite:normal, sqlite:off, memory.")
+        @Option(help: "Backends, comma-separated: sqlite:full, sqlite:normal, sqlite:off, memory, postgres://USER@HOST:PORT/DB (a new database on that server for the run).")
         var backend = "sqlite:normal"
 
         @Option(help: "Measured operations per backend and operation (per worker with --workers). Default 20000.")
