@@ -83,7 +83,8 @@ import Testing
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.scenarios).filter { $0.hasSuffix(".yaml") }.sorted()
         let signalOnly = try names.filter { name in
             let text = try String(contentsOfFile: "\(Self.scenarios)/\(name)", encoding: .utf8)
-            return !["disk-full", "io-error", "clock-skew", "power-loss"].contains { text.contains("kind: \($0)") }
+            return !["disk-full", "io-error", "clock-skew", "power-loss", "command"].contains { text.contains("kind: \($0)") }
+                && !text.contains("\nbackends:")
         }
         #expect(signalOnly.count >= 10)
         let run = try Self.run(signalOnly.map { "\(Self.scenarios)/\($0)" } + ["--shim", "always"])

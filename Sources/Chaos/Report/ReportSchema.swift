@@ -232,7 +232,8 @@ public enum ReportSchema {
             "disk-full",
             "io-error",
             "clock-skew",
-            "power-loss"
+            "power-loss",
+            "command"
           ]
         },
         "target": {
@@ -259,7 +260,7 @@ public enum ReportSchema {
         },
         "shim": {
           "type": "object",
-          "description": "faults through the LD_PRELOAD shim: hits (calls the fault changed), call_sites (backtraces, symbolized), sync_point and rollback for power loss"
+          "description": "what the fault did beyond its times: for shim faults hits (calls the fault changed) and call_sites (backtraces, symbolized), sync_point and rollback for power loss; for a command fault its exit status and command_ms"
         }
       }
     },
