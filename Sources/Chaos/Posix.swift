@@ -104,17 +104,9 @@ enum ChaosPosix {
         return String(cString: p)
     }
 
+    /// The whole file as UTF-8 text; nil when it cannot be read.
     static func readWholeFile(_ path: String) -> String? {
-        guard let f = fopen(path, "r") else { return nil }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, f)
-            if n <= 0 { break }
-            out += buffer[0..<n]
-        }
-        return String(decoding: out, as: UTF8.self)
+        (try? readBytes(path))?.map { String(decoding: $0, as: UTF8.self) }
     }
 }
 
