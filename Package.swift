@@ -43,7 +43,7 @@ let package = Package(
             name: "OrdealMetrics",
             dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")], path: "Sources/Metrics"),
         // The worker library: roles a child process plays, speaking JSON lines.
-        .target(name: "WorkerKit", dependencies: ["RecoveryCore", "OrdealSupport", "COrdealShims"]),
+        .target(name: "WorkerKit", dependencies: ["RecoveryCore", "OrdealSupport", "COrdealShims", "BenchKit"]),
         // C helpers for calls Swift cannot make (variadic prctl).
         .target(name: "COrdealShims"),
         // Child processes, faults, histories and checkers (the scenario runner grows here).
@@ -69,12 +69,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(name: "Backends", dependencies: ["RecoveryCore", "PostgresBackend"]),
-        // Benchmarks of the core on a backend.
-        .target(name: "Bench", dependencies: ["RecoveryCore", "OrdealMetrics", "OrdealSupport", "Chaos", "COrdealShims", "PostgresBackend"]),
+        // What a benchmark worker runs: the workloads, the measuring loop, the worker protocol.
+        // WorkerKit carries it, so every worker built on WorkerKit can be benchmarked.
+        .target(name: "BenchKit", dependencies: ["RecoveryCore", "OrdealMetrics", "OrdealSupport", "COrdealShims"]),
+        // Benchmarks of the core on backends, side by side: the runner of `ordeal bench`.
+        .target(
+            name: "Bench",
+            dependencies: ["BenchKit", "RecoveryCore", "OrdealMetrics", "OrdealSupport", "Chaos", "Backends", "PostgresBackend"]),
         .executableTarget(
             name: "ordeal",
             dependencies: [
-                "RecoveryCore", "Bench", "Chaos", "Evidence", "OrdealSupport", "Backends", "PostgresBackend",
+                "RecoveryCore", "Bench", "BenchKit", "Chaos", "Evidence", "OrdealSupport", "Backends", "PostgresBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ordeal-worker", dependencies: ["WorkerKit", "Backends"]),
@@ -90,7 +95,7 @@ let package = Package(
         .target(name: "PostgresTestSupport", dependencies: ["PostgresBackend"], path: "Tests/PostgresTestSupport"),
         .testTarget(
             name: "BackendsTests", dependencies: ["Backends", "PostgresBackend", "RecoveryCore", "PostgresTestSupport", "ordeal-worker"]),
-        .testTarget(name: "BenchTests", dependencies: ["Bench", "OrdealMetrics", "RecoveryCore", "OrdealSupport"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "BenchKit", "OrdealMetrics", "RecoveryCore", "OrdealSupport"]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "OrdealSupport"]),
         .testTarget(
             name: "ChaosTests",

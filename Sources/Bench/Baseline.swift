@@ -1,3 +1,4 @@
+import BenchKit
 import Foundation
 /// A percentile a tolerance can be set on.
 public enum Percentile: String, Sendable, Codable, CaseIterable {

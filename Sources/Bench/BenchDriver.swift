@@ -1,3 +1,4 @@
+import BenchKit
 import Foundation
 import OrdealSupport
 
@@ -86,6 +87,18 @@ public enum BenchParse {
             throw BenchError(.badOption, "\(option) \"\(text)\" takes whole numbers of 1 or more separated by commas, e.g. 1,2,4,8")
         }
         return values.compactMap { $0 }
+    }
+
+    /// `--worker PATH`: an executable file (a name without a slash is looked up in PATH).
+    public static func executable(_ path: String) throws(BenchError) -> String {
+        let candidates = path.contains("/") ? [path]
+            : (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/\(path)" }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw BenchError(
+                .badOption,
+                "--worker \(path): no executable file there\(path.contains("/") ? "" : " nor in PATH"); build your worker (swift build) and give its path, e.g. .build/release/my-worker")
+        }
+        return found
     }
 
     public static func names(_ text: String) -> Set<String> {

@@ -1,3 +1,4 @@
+import BenchKit
 /// `report.md` of a bench run folder: the same figures as the terminal table.
 public enum BenchMarkdown {
     public static func render(_ outcome: BenchOutcome, loop: LoopMode, plots: [String], comparison: [String]) -> String {

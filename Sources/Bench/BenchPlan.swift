@@ -1,3 +1,4 @@
+import BenchKit
 /// Everything one `ordeal bench` run measures, decided before anything runs.
 public struct BenchPlan: Sendable {
     /// Backend specs, in column order; ratios are to the first.
@@ -15,11 +16,12 @@ public struct BenchPlan: Sendable {
     /// Expired-lease counts to sweep, each measured `sweepRepeats` times (in-process runs only).
     public var sweepSizes = [100, 1_000, 10_000]
     public var sweepRepeats = 5
-    /// Worker-process counts to sweep; nil measures in this process (one worker).
+    /// Worker-process counts to sweep (nil: one, when there is a worker command).
     public var workers: [Int]?
     /// Scratch directory for the databases (fresh files, removed by the caller).
     public var directory: String
-    /// How to start a worker process: the executable and its subcommand.
+    /// How to start a worker process: the executable and its subcommand (`ordeal bench-worker`,
+    /// or a user's worker and `bench-worker`). Empty: everything is measured in this process.
     public var workerCommand: [String] = []
     /// Goes into every id the run creates (tasks, work items), so runs against a database that
     /// outlives them (a server backend) never collide with an earlier run's rows.
@@ -48,7 +50,7 @@ public struct BenchPlan: Sendable {
         var m: [String: String] = [
             "loop": loop.name, "rounds": "\(rounds)", "warmup": "\(warmup)", "backends": backends.joined(separator: ","),
             "agent_mix": AgentMix.proportion,
-            "workers": workers.map { $0.map(String.init).joined(separator: ",") } ?? "1 (in process)",
+            "workers": workerCommand.isEmpty ? "1 (in process)" : (workers ?? [1]).map(String.init).joined(separator: ","),
         ]
         switch budget {
         case .iterations(let n): m["iterations"] = "\(n)"

@@ -1,3 +1,4 @@
+import BenchKit
 import Chaos
 
 /// The SVG plots of a bench run, drawn with the reports' `SVGPlot`.

@@ -1,3 +1,4 @@
+import BenchKit
 import OrdealMetrics
 
 /// One row of a benchmark: an operation on a backend with a number of worker processes, with

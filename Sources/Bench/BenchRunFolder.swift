@@ -1,3 +1,4 @@
+import BenchKit
 import Foundation
 
 /// A bench run's folder, `Reports/bench-<UTC time>-<suffix>/`: `history.jsonl` (streamed while

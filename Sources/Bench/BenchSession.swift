@@ -1,3 +1,5 @@
+import BenchKit
+import OrdealSupport
 import RecoveryCore
 
 /// What a run produced.
@@ -20,27 +22,34 @@ public enum BenchSession {
     public static func run(_ plan: BenchPlan, history: BenchHistory, progress: (String) -> Void = { _ in }) throws -> BenchOutcome {
         try plan.validate()
         var meta = plan.meta
-        var targets: [BenchTarget] = []
-        var workloads: [[Workload]] = []
-        for spec in plan.backends {
-            let target = try BenchBackends.open(spec, file: plan.directory + "/" + BenchBackends.fileName(for: spec))
-            let watch = Stopwatch()
-            let list = try Workloads.make(target: target, tag: "\(plan.runTag)-main").filter { plan.includes($0.name) }
-            try history.load(backend: spec, millis: watch.elapsedMillis)
-            meta["load_phase_ms.\(spec)"] = fmt(watch.elapsedMillis)
-            progress("load phase on \(spec): \(fmt(watch.elapsedMillis)) ms (not measured)")
-            targets.append(target)
-            workloads.append(list)
-        }
         var cells = BenchCells()
-        if plan.workers == nil {
+        if plan.workerCommand.isEmpty {
+            var targets: [BenchTarget] = []
+            var workloads: [[Workload]] = []
+            for spec in plan.backends {
+                let watch = Stopwatch()
+                let target = try BenchBackends.open(spec, file: plan.directory + "/" + BenchBackends.fileName(for: spec))
+                let list = try Workloads.make(backend: target.backend, floor: target.floor, tag: "\(plan.runTag)-main")
+                    .filter { plan.includes($0.name) }
+                try history.load(backend: target.spec, millis: watch.elapsedMillis)
+                meta["load_phase_ms.\(target.spec)"] = fmt(watch.elapsedMillis)
+                progress("load phase on \(target.spec): \(fmt(watch.elapsedMillis)) ms (not measured)")
+                targets.append(target)
+                workloads.append(list)
+            }
             try InProcessBench(plan: plan, targets: targets, workloads: workloads, history: history).run(into: &cells, progress: progress)
             try SweepBench(plan: plan, targets: targets, history: history).run(into: &cells, progress: progress)
         } else {
-            let ops = workloads.map { $0.map(\.name) }
-            try ProcessBench(plan: plan, targets: targets, ops: ops, history: history).run(into: &cells, progress: progress)
-            meta["sweeps"] = "not measured with --workers (a sweep is one pass, measured in process)"
-            if targets.contains(where: { $0.sharedLocation == nil }) {
+            let bench = ProcessBench(plan: plan, history: history)
+            let targets = try plan.backends.map { try bench.prepare($0, progress: progress) }
+            for target in targets {
+                meta["load_phase_ms.\(target.spec)"] = fmt(target.description.loadMillis)
+                meta["opened_as.\(target.spec)"] = target.description.spec
+            }
+            meta["worker"] = plan.workerCommand.joined(separator: " ")
+            try bench.run(targets, into: &cells, progress: progress)
+            meta["sweeps"] = "one worker process, one sweep at a time"
+            if targets.contains(where: { !$0.shared }) {
                 meta["note"] = "memory is private to each worker process: its workers share nothing"
             }
         }
@@ -48,7 +57,7 @@ public enum BenchSession {
         let peak = BenchPosix.peakResidentKiB()
         let workerPeak = BenchPosix.largestChildPeakKiB()
         if let peak { meta["peak_rss_mib"] = fmt(Double(peak) / 1024) }
-        if plan.workers != nil { meta["largest_worker_peak_rss_mib"] = fmt(Double(workerPeak) / 1024) }
+        if !plan.workerCommand.isEmpty { meta["largest_worker_peak_rss_mib"] = fmt(Double(workerPeak) / 1024) }
         return BenchOutcome(
             report: BenchReport(results: cells.rows, meta: meta), histograms: cells.histograms, peakResidentKiB: peak,
             largestWorkerKiB: workerPeak, residentAnonKiB: BenchPosix.statusKiB("RssAnon"),
@@ -69,7 +78,7 @@ public enum BenchSession {
 
 extension BenchPlan {
     /// Every operation name this plan can run, for `--ops` errors.
-    var knownOps: [String] { Workloads.floorNames + Workloads.coreNames + sweepSizes.map { "sweep.expired_\($0)" } }
+    var knownOps: [String] { BenchFloor.names + Workloads.coreNames + sweepSizes.map { Workloads.sweepPrefix + "\($0)" } }
 
     /// Rejects a plan that cannot run, naming the flag and the fix.
     public func validate() throws(BenchError) {
@@ -78,14 +87,11 @@ extension BenchPlan {
                 throw BenchError(.badOption, "--ops names \(op), which is not an operation; valid: \(knownOps.joined(separator: ", "))")
             }
         }
-        if workers != nil, let sweep = ops?.sorted().first(where: { $0.hasPrefix("sweep.") }) {
-            throw BenchError(.badOption, "--ops \(sweep) runs only in this process; leave out --workers to measure sweeps")
-        }
         if let workers, workers.isEmpty || workers.contains(where: { $0 < 1 }) {
             throw BenchError(.badOption, "--workers takes counts of 1 or more separated by commas, e.g. 1,2,4,8")
         }
         if workers != nil && workerCommand.isEmpty {
-            throw BenchError(.badOption, "--workers needs the worker command (the ordeal executable); none was given")
+            throw BenchError(.badOption, "--workers needs the worker command (the ordeal executable or --worker PATH); none was given")
         }
         guard rounds >= 1 else { throw BenchError(.badOption, "--rounds must be at least 1") }
         if case .iterations(let n) = budget, n < rounds {

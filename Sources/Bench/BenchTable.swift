@@ -1,3 +1,4 @@
+import BenchKit
 import Foundation
 
 /// The terminal table: rows grouped by worker count and operation, one line per backend,
@@ -37,7 +38,7 @@ public enum BenchTable {
         var out: [String] = []
         for backend in orderedUnique(rows.map(\.backend)) {
             let mine = rows.filter { $0.backend == backend }
-            guard let floor = mine.first(where: { Workloads.floorNames.contains($0.op) }), floor.p50_us > 0,
+            guard let floor = mine.first(where: { BenchFloor.names.contains($0.op) }), floor.p50_us > 0,
                 let commit = mine.first(where: { $0.op == "checkpoint.commit" })
             else { continue }
             out.append("checkpoint.commit P50 / \(floor.op) P50 on \(backend) = \(fmt(commit.p50_us / floor.p50_us, digits: 2))")
@@ -95,11 +96,4 @@ public enum BenchTargets {
 func orderedUnique<T: Hashable>(_ values: [T]) -> [T] {
     var seen = Set<T>()
     return values.filter { seen.insert($0).inserted }
-}
-
-/// A number with `digits` decimals (none from 1,000 up with the default one decimal).
-func fmt(_ value: Double, digits: Int = 1) -> String {
-    guard value.isFinite else { return "\(value)" }
-    if digits == 1 && abs(value) >= 1000 { return String(format: "%.0f", value) }
-    return String(format: "%.\(digits)f", value)
 }

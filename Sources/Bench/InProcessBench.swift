@@ -1,3 +1,4 @@
+import BenchKit
 import OrdealMetrics
 import RecoveryCore
 
@@ -38,53 +39,38 @@ struct InProcessBench {
             progress("round \(round + 1)/\(plan.rounds) done")
         }
     }
-
-    private func failure(_ error: any Error, _ op: String, _ spec: String) -> BenchError {
-        BenchError(.workerFailed, "\(op) on \(spec) failed: \(error)")
-    }
 }
 
-/// `sweep.expired_N`: each repetition stores N items and leases them all with an already
-/// expired lease (unmeasured), then measures one `RecoverySweep.runOnce` that must recover
-/// every one. The first repetition is a discarded warm-up; backends are interleaved.
+/// `sweep.expired_N` in this process: each size is measured `sweepRepeats` times on every
+/// backend, the backends interleaved one sweep at a time, after a discarded warm-up sweep.
 struct SweepBench {
     let plan: BenchPlan
     let targets: [BenchTarget]
     let history: BenchHistory
 
     func run(into cells: inout BenchCells, progress: (String) -> Void) throws {
-        for size in plan.sweepSizes where plan.includes("sweep.expired_\(size)") {
+        for size in plan.sweepSizes where plan.includes(Workloads.sweepPrefix + "\(size)") {
             progress("sweep of \(size) expired leases, \(plan.sweepRepeats) times on each backend")
+            let sweeps = targets.map { Workloads.sweep(size: size, backend: $0.backend, tag: plan.runTag) }
             for repetition in 0...plan.sweepRepeats {
-                for target in targets {
-                    let nanos = try sweepOnce(target.backend, size: size, tag: "\(plan.runTag)-\(repetition)")
-                    guard repetition > 0 else { continue }
+                for (target, sweep) in zip(targets, sweeps) {
                     var histogram = LatencyHistogram()
-                    histogram.record(nanos: nanos)
-                    let key = BenchKey(backend: target.spec, workers: 1, op: "sweep.expired_\(size)", loop: "closed")
-                    let outcome = BlockOutcome(count: 1, wallNanos: nanos, startNanos: 0, endNanos: nanos)
-                    cells.add(key, durability: target.durability, histogram: histogram, wallNanos: nanos)
+                    let outcome: BlockOutcome
+                    do {
+                        outcome = try LoadLoop.run(
+                            first: repetition, budget: .iterations(1), mode: .closed, histogram: &histogram,
+                            prepare: sweep.prepare, op: sweep.op)
+                    } catch { throw failure(error, sweep.name, target.spec) }
+                    guard repetition > 0 else { continue }
+                    let key = BenchKey(backend: target.spec, workers: 1, op: sweep.name, loop: "closed")
+                    cells.add(key, durability: target.durability, histogram: histogram, wallNanos: outcome.wallNanos)
                     try history.block(round: repetition - 1, key: key, outcome: outcome, histogram: histogram)
                 }
             }
         }
     }
+}
 
-    private func sweepOnce(_ backend: any RecoveryBackend, size: Int, tag: String) throws -> UInt64 {
-        let clock = ManualClock(startMillis: SystemClock().nowMillis())
-        let leases = LeaseManager(store: backend, holder: "bench-sweeper", leaseMillis: 1, clock: clock)
-        let sweep = RecoverySweep(store: backend, clock: clock)
-        try leases.add((0..<size).map { NewWorkItem(id: "sweep-\(size)-\(tag)-\($0)", maxAttempts: 1_000) })
-        for _ in 0..<size { _ = try leases.acquire() }
-        clock.advance(byMillis: 10)
-        let start = Stopwatch.nowNanos()
-        let result = try sweep.runOnce()
-        let elapsed = Stopwatch.nowNanos() - start
-        guard result.recovered == size else {
-            throw BenchError(.workerFailed, "the sweep on \(backend.spec) recovered \(result.recovered) of \(size) expired leases")
-        }
-        // Complete what is pending so the next repetition sweeps only its own items.
-        while let lease = try leases.acquire() { try leases.complete(lease, output: "{}") }
-        return elapsed
-    }
+func failure(_ error: any Error, _ op: String, _ spec: String) -> BenchError {
+    BenchError(.workerFailed, "\(op) on \(spec) failed: \(error)")
 }

@@ -1,15 +1,10 @@
 #if canImport(Glibc)
+import BenchKit
 import Glibc
 #endif
 
 /// Every system call of the Bench module goes through here.
 enum BenchPosix {
-    static func sleep(nanos: UInt64) {
-        var request = timespec(tv_sec: Int(nanos / 1_000_000_000), tv_nsec: Int(nanos % 1_000_000_000))
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
-    }
-
     static var pid: Int32 { getpid() }
 
     /// Peak resident set size of this process in KiB (`VmHWM` of `/proc/self/status`), or nil
@@ -46,25 +41,5 @@ enum BenchPosix {
             bytes += buffer[0..<n]
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    // MARK: The start signal of worker processes
-
-    static let startSignal = SIGUSR1
-
-    /// Blocks the start signal, so that one sent before `waitForStartSignal` stays pending.
-    static func blockStartSignal() {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, startSignal)
-        pthread_sigmask(SIG_BLOCK, &set, nil)
-    }
-
-    static func waitForStartSignal() {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, startSignal)
-        var received: Int32 = 0
-        while sigwait(&set, &received) != 0 {}
     }
 }

@@ -1,26 +1,75 @@
+import BenchKit
 import Chaos
 import Foundation
 import OrdealMetrics
+import PostgresBackend
 
-/// Measures with real worker processes: for every worker count, backend and operation (in
-/// rounds, interleaved), N `ordeal bench-worker` processes open the same database, warm up,
-/// report `ready`, start together on a signal, and each writes its whole histogram. The
-/// histograms are merged; throughput is all operations over the span from the first start to
-/// the last end (one `CLOCK_MONOTONIC` for all processes).
+/// A backend as worker processes open it: what the runner passes them and what they said of it.
+struct WorkerTarget {
+    /// The spec as given: the column name (a password redacted).
+    let spec: String
+    let durability: String
+    /// `--backend` and `--db` of every worker of this backend.
+    let backend: String
+    let database: String?
+    /// What `--describe` answered.
+    let description: WorkerDescription
+    /// False for memory: each worker process has a private store.
+    let shared: Bool
+}
+
+/// Measures with real worker processes (`ordeal bench-worker`, or `bench-worker` of the user's
+/// own worker given by `--worker PATH`): each backend is described by one worker process (which
+/// runs the load phase), then for every worker count, backend and operation (in rounds,
+/// interleaved) N processes open the same store, warm up, report `ready`, start together on a
+/// signal, and each writes its whole histogram. The histograms are merged; throughput is all
+/// operations over the span from the first start to the last end (one `CLOCK_MONOTONIC` for all
+/// processes). Sweeps run last, in one worker process per backend.
 struct ProcessBench {
     let plan: BenchPlan
-    let targets: [BenchTarget]
-    /// The operations of each backend, floor first.
-    let ops: [[String]]
     let history: BenchHistory
 
-    func run(into cells: inout BenchCells, progress: (String) -> Void) throws {
+    /// Prepares `spec` for worker processes and has one describe it (timed: the load phase).
+    func prepare(_ spec: String, progress: (String) -> Void) throws -> WorkerTarget {
+        let durability = try BenchBackends.durability(of: spec, custom: true)
+        var backend = spec
+        var database: String?
+        switch durability {
+        case "server": backend = try BenchBackends.newDatabase(on: spec).connectionString
+        case "none": break
+        case "custom":
+            // `{data}` in a spec of the user's own: a folder of this run for that backend.
+            let folder = plan.directory + "/" + BenchBackends.fileName(for: spec).dropLast(".sqlite".count)
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            backend = spec.replacingOccurrences(of: "{data}", with: folder)
+        default: database = plan.directory + "/" + BenchBackends.fileName(for: spec)
+        }
+        let shown = PostgresURL.redactingPassword(spec)
+        let options = BenchWorker.Options(backend: backend, database: database, op: nil, tag: "\(plan.runTag)-describe")
+        let child = try start(options, label: "describe-\(BenchBackends.fileName(for: spec))")
+        guard let line = try child.process.readLine(), let description = try? WorkerDescription.decode(line) else {
+            throw failed(child, shown, "describe", "it wrote no description of the backend")
+        }
+        try finish(child, shown, "describe")
+        try history.load(backend: shown, millis: description.loadMillis)
+        progress("load phase on \(shown): \(fmt(description.loadMillis)) ms in a worker process (not measured)")
+        return WorkerTarget(
+            spec: shown, durability: durability, backend: backend, database: database, description: description,
+            shared: durability != "none")
+    }
+
+    /// The operations of `target` this plan measures in rounds, floor first.
+    func ops(_ target: WorkerTarget) -> [String] { target.description.ops.filter(plan.includes) }
+
+    func run(_ targets: [WorkerTarget], into cells: inout BenchCells, progress: (String) -> Void) throws {
         for round in 0..<plan.rounds {
-            for workers in plan.workers ?? [] {
-                for (b, target) in targets.enumerated() {
-                    for op in ops[b] {
-                        let (histogram, outcome) = try group(workers: workers, target: target, op: op, round: round)
+            for workers in plan.workers ?? [1] {
+                for target in targets {
+                    for op in ops(target) {
                         let key = BenchKey(backend: target.spec, workers: workers, op: op, loop: plan.loop.name)
+                        let (histogram, outcome) = try group(
+                            workers: workers, target: target, op: op, budget: plan.block(round: round), warmup: plan.warmup,
+                            label: "n\(workers)-r\(round)")
                         cells.add(key, durability: target.durability, histogram: histogram, wallNanos: outcome.wallNanos)
                         try history.block(round: round, key: key, outcome: outcome, histogram: histogram)
                     }
@@ -28,77 +77,79 @@ struct ProcessBench {
                 progress("round \(round + 1)/\(plan.rounds): \(workers) worker process\(workers == 1 ? "" : "es") done")
             }
         }
-    }
-
-    func arguments(target: BenchTarget, op: String, tag: String, round: Int) -> [String] {
-        var args = plan.workerCommand + [
-            "--backend", target.spec, "--op", op, "--tag", tag, "--warmup", "\(plan.warmup)",
-        ]
-        if let file = target.sharedLocation { args += ["--db", file] }
-        switch plan.block(round: round) {
-        case .iterations(let n): args += ["--iterations", "\(n)"]
-        case .duration(let nanos): args += ["--duration-ns", "\(nanos)"]
-        }
-        if case .open(let rate) = plan.loop { args += ["--rate", "\(rate)"] }
-        return args
-    }
-
-    private func group(workers: Int, target: BenchTarget, op: String, round: Int) throws -> (LatencyHistogram, BlockOutcome) {
-        var children: [(ChildProcess, String)] = []
-        for i in 0..<workers {
-            let tag = "\(plan.runTag)-n\(workers)-r\(round)-w\(i)-\(op)"
-            let stderr = plan.directory + "/worker-\(tag).stderr"
-            let args = arguments(target: target, op: op, tag: tag, round: round)
-            do { children.append((try ChildProcess(args, stderrPath: stderr), stderr)) } catch {
-                throw BenchError(.workerFailed, "cannot start the worker \(args[0]): \(error)")
+        for size in plan.sweepSizes where plan.includes(Workloads.sweepPrefix + "\(size)") {
+            progress("sweep of \(size) expired leases, \(plan.sweepRepeats) times on each backend, in one worker process")
+            let op = Workloads.sweepPrefix + "\(size)"
+            for target in targets {
+                // One sweep at a time: each is one pass, measured alone (a warm-up sweep first).
+                let (histogram, outcome) = try group(
+                    workers: 1, target: target, op: op, budget: .iterations(plan.sweepRepeats), warmup: 1, label: "sweep")
+                let key = BenchKey(backend: target.spec, workers: 1, op: op, loop: "closed")
+                cells.add(key, durability: target.durability, histogram: histogram, wallNanos: outcome.wallNanos)
+                try history.block(round: 0, key: key, outcome: outcome, histogram: histogram)
             }
         }
-        for (child, stderr) in children {
-            let line = try child.readLine()
-            guard line == "ready" else { throw failed(child, stderr, op, target, "it never reported ready") }
+    }
+
+    private struct Child {
+        let process: ChildProcess
+        let stderr: String
+    }
+
+    private func start(_ options: BenchWorker.Options, label: String) throws -> Child {
+        let stderr = plan.directory + "/worker-\(plan.runTag)-\(label).stderr"
+        let argv = plan.workerCommand + options.arguments
+        do {
+            return Child(process: try ChildProcess(argv, stderrPath: stderr), stderr: stderr)
+        } catch {
+            throw BenchError(.workerFailed, "cannot start the bench worker \(argv[0]): \(error)")
         }
-        for (child, _) in children { try child.kill(BenchPosix.startSignal) }
+    }
+
+    private func finish(_ child: Child, _ spec: String, _ op: String) throws {
+        let status = try child.process.wait()
+        guard status == .exited(0) else { throw failed(child, spec, op, "it \(status)") }
+        try? FileManager.default.removeItem(atPath: child.stderr)
+    }
+
+    private func group(
+        workers: Int, target: WorkerTarget, op: String, budget: BenchBudget, warmup: Int, label: String
+    ) throws -> (LatencyHistogram, BlockOutcome) {
+        var children: [Child] = []
+        for i in 0..<workers {
+            let tag = "\(plan.runTag)-\(label)-w\(i)-\(op)"
+            let options = BenchWorker.Options(
+                backend: target.backend, database: target.database, op: op, tag: tag, budget: budget, warmup: warmup,
+                loop: Workloads.sweepSize(op) == nil ? plan.loop : .closed)
+            children.append(try start(options, label: tag))
+        }
+        for child in children {
+            guard try child.process.readLine() == "ready" else { throw failed(child, target.spec, op, "it never reported ready") }
+        }
+        for child in children { try child.process.kill(BenchWorker.startSignal) }
         var merged = LatencyHistogram()
         var outcome = BlockOutcome(count: 0, wallNanos: 0, startNanos: .max, endNanos: 0)
-        for (child, stderr) in children {
-            guard let line = try child.readLine(), let result = try? WorkerResult.decode(line) else {
-                throw failed(child, stderr, op, target, "it wrote no result")
+        for child in children {
+            guard let line = try child.process.readLine(), let result = try? WorkerResult.decode(line) else {
+                throw failed(child, target.spec, op, "it wrote no result")
             }
-            let status = try child.wait()
-            guard status == .exited(0) else { throw failed(child, stderr, op, target, "it \(status)") }
+            try finish(child, target.spec, op)
             merged.merge(result.histogram)
             outcome.count += result.count
             outcome.startNanos = min(outcome.startNanos, result.startNanos)
             outcome.endNanos = max(outcome.endNanos, result.endNanos)
-            try? FileManager.default.removeItem(atPath: stderr)
         }
         outcome.wallNanos = outcome.endNanos > outcome.startNanos ? outcome.endNanos - outcome.startNanos : 0
         return (merged, outcome)
     }
 
-    private func failed(_ child: ChildProcess, _ stderr: String, _ op: String, _ target: BenchTarget, _ what: String) -> BenchError {
-        try? child.kill(9)
-        let status = (try? child.wait()).map { " (\($0))" } ?? ""
-        let text = (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? ""
+    private func failed(_ child: Child, _ spec: String, _ op: String, _ what: String) -> BenchError {
+        try? child.process.kill(9)
+        let status = (try? child.process.wait()).map { " (\($0))" } ?? ""
+        let text = (try? String(contentsOfFile: child.stderr, encoding: .utf8)) ?? ""
         let tail = text.split(separator: "\n").suffix(3).joined(separator: " | ")
         return BenchError(
             .workerFailed,
-            "a bench worker for \(op) on \(target.spec) failed: \(what)\(status); its stderr (\(stderr)): \(tail.isEmpty ? "empty" : tail)")
-    }
-}
-
-/// What a worker process writes as its last line: its whole histogram and its span.
-public struct WorkerResult: Codable, Sendable {
-    public var count: Int
-    public var startNanos: UInt64
-    public var endNanos: UInt64
-    public var histogram: LatencyHistogram
-
-    public func encoded() throws -> String {
-        String(decoding: try JSONEncoder().encode(self), as: UTF8.self)
-    }
-
-    public static func decode(_ line: String) throws -> WorkerResult {
-        try JSONDecoder().decode(WorkerResult.self, from: Data(line.utf8))
+            "a bench worker (\(plan.workerCommand.joined(separator: " "))) for \(op) on \(spec) failed: \(what)\(status); its stderr (\(child.stderr)): \(tail.isEmpty ? "empty" : tail)")
     }
 }

@@ -20,7 +20,7 @@ import Synchronization
 ///
 /// Errors are `RecoveryError`s; failures of the server or the connection have code `storage`
 /// and a `PostgresStoreError` cause naming the SQLSTATE, the URL (without the password) and the fix.
-public final class PostgresBackend: RecoveryBackend {
+public final class PostgresBackend: RecoveryBackend, TrivialRoundTripping {
     /// The server and database, without the password in its description.
     public let url: PostgresURL
     private let session: Mutex<PostgresSession>
@@ -56,7 +56,7 @@ public final class PostgresBackend: RecoveryBackend {
 
     /// A trivial query (`SELECT 1`) on this backend's connection: the round-trip floor every
     /// operation stands on. Benchmarks measure it as `raw.roundtrip` beside the core's operations.
-    public func roundtrip() throws {
+    public func trivialRoundTrip() throws {
         try withSession { s throws(RecoveryError) in _ = try s.run("SELECT 1", doing: "run SELECT 1") }
     }
 

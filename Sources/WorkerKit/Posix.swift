@@ -77,6 +77,11 @@ enum WorkerPosix {
         return errno
     }
 
+    /// One line to standard output; a runner that stopped reading sees the line missing.
+    static func writeLine(_ line: String) {
+        _ = writeAll(1, Array((line + "\n").utf8))
+    }
+
     static func printError(_ line: String) {
         _ = writeAll(2, Array((line + "\n").utf8))
     }

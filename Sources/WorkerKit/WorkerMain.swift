@@ -1,3 +1,4 @@
+import BenchKit
 import OrdealSupport
 import RecoveryCore
 
@@ -44,7 +45,10 @@ public enum WorkerMain {
 
     /// Runs the role the arguments name, chosen from `roles`, on the backend `openBackend` makes
     /// of `--backend SPEC` (or of `--db PATH` and `--durability` when no spec is given).
+    /// `bench-worker ARGS...` runs a benchmark worker instead (`BenchWorker`), so that
+    /// `ordeal bench --worker PATH` can measure the backends this worker opens.
     public static func run(arguments: [String], roles: [String: WorkerRole], openBackend: BackendOpener) -> Int32 {
+        if arguments.first == "bench-worker" { return runBenchWorker(Array(arguments.dropFirst()), openBackend: openBackend) }
         let events = EventWriter()
         do {
             let options = try WorkerOptions(arguments: arguments)
@@ -83,6 +87,19 @@ extension WorkerMain {
         } catch let error as RecoveryError where error.code == .invalidArgument {
             throw WorkerOptions.UsageError(description: "ordeal-worker: --backend: \(error.message)")
         }
+    }
+
+    static func runBenchWorker(_ arguments: [String], openBackend: BackendOpener) -> Int32 {
+        BenchWorker.main(
+            arguments: arguments,
+            open: { spec, database in
+                // `sqlite:DUR` is the SQLite file at --db: what every opener makes of (nil, path, DUR).
+                if spec.hasPrefix("sqlite:"), let durability = Durability(rawValue: String(spec.dropFirst("sqlite:".count))) {
+                    return try openBackend(nil, database, durability)
+                }
+                return try openBackend(spec, database, .normal)
+            },
+            write: { WorkerPosix.writeLine($0) }, fail: WorkerPosix.printError)
     }
 
     /// The opener of `run(arguments:roles:)`: SQLite only, as WorkerKit alone knows no other backend.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bench
+import BenchKit
 import Foundation
 import OrdealSupport
 
@@ -14,7 +15,8 @@ extension Ordeal {
                 prepared outside the clock), checkpoint.workflow (begin, commit, verify,
                 last verified), checkpoint.verify, checkpoint.last_verified, cache.hit,
                 ledger.replay, lease.acquire_release, agent.mix and sweep.expired_N (one
-                sweep of N expired leases, setup excluded; in-process runs only).
+                sweep of N expired leases, setup excluded; with worker processes, in
+                one of them).
                 agent.mix, per 10 operations: 5 cache lookups, 2 ledger replays,
                 2 lease renewals, 1 checkpoint commit; its load phase is run and timed
                 apart from the measured phase.
@@ -24,6 +26,13 @@ extension Ordeal {
                 fresh database file, a PostgreSQL URL a new database on that server; each
                 backend's floor is measured too (raw.insert_txn, raw.roundtrip). Backends and operations are interleaved in rounds
                 so that machine drift hits all alike; a warm-up is run and discarded.
+
+                Your own backend: build a worker on WorkerKit that registers it
+                (Backends.register(scheme:open:), then WorkerMain.run) and pass it as
+                --worker PATH. Every backend of the run is then measured in that
+                worker's processes (`PATH bench-worker ...`), yours and the built-in
+                ones alike, with one worker unless --workers says more; a spec of
+                yours may hold {data}, a fresh folder of the run.
 
                 Loops: closed by default (each worker issues the next operation when
                 the last returns). --rate R runs an open loop at R ops/s per worker:
@@ -53,6 +62,10 @@ extension Ordeal {
                     ordeal bench --save-baseline main
                     ordeal bench --baseline main --max-regression p50=20% \\
                       --max-regression p99=10%
+                  A backend of your own, through your worker (Examples/custom-backend),
+                  beside SQLite; {data} is a folder of the run for that backend:
+                    ordeal bench --worker .build/release/custom-backend-worker \\
+                      --backend "sqlite:normal,traced:{data}/store.sqlite"
                   A long run; the runner prints its peak RSS at the end:
                     ordeal bench --iterations 1000000
 
@@ -85,8 +98,13 @@ extension Ordeal {
         @Option(help: "Open loop at this many operations per second per worker (default: closed loop).")
         var rate: Double?
 
-        @Option(help: "Worker-process counts to sweep, comma-separated, e.g. 1,2,4,8 (default: one worker, in this process).")
+        @Option(help: "Worker-process counts to sweep, comma-separated, e.g. 1,2,4,8 (default: one worker, in this process; one worker process with --worker).")
         var workers: String?
+
+        @Option(help: ArgumentHelp(
+            "Measure through this worker executable (one of your own built on WorkerKit, which opens your backends), in worker processes.",
+            valueName: "path"))
+        var worker: String?
 
         @Option(help: "Only these operations, comma-separated (default: all).")
         var ops: String?

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Bench
+import BenchKit
 import Foundation
 import OrdealSupport
 
 extension Ordeal.Bench {
     /// The flags as a `BenchRequest`; every bad value is a `BenchError` naming its flag.
     func request(directory scratch: String) throws -> BenchRequest {
-        var plan = BenchPlan(backends: try BenchBackends.parseList(backend), directory: scratch)
+        var plan = BenchPlan(backends: try BenchBackends.parseList(backend, custom: worker != nil), directory: scratch)
         if iterations != nil && duration != nil {
             throw BenchError(.badOption, "--iterations and --duration both given; choose one (a count, or a length of time)")
         }
@@ -19,8 +20,9 @@ extension Ordeal.Bench {
             plan.workers = try BenchParse.counts(workers, option: "--workers")
             plan.workerCommand = [Self.executablePath, "bench-worker"]
         }
+        if let worker { plan.workerCommand = [try BenchParse.executable(worker), "bench-worker"] }
         let count: Int? = if case .iterations(let n) = plan.budget { n } else { nil }
-        plan.rounds = rounds ?? min(workers == nil ? 20 : 2, count ?? 20)
+        plan.rounds = rounds ?? min(plan.workerCommand.isEmpty ? 20 : 2, count ?? 20)
         plan.warmup = warmup ?? count.map { min(max($0 / 10, 50), 10_000) } ?? 1_000
         guard plan.warmup >= 0 else { throw BenchError(.badOption, "--warmup must be 0 or more") }
         if let rate { plan.loop = .open(perSecond: rate) }

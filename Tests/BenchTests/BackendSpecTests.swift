@@ -3,6 +3,7 @@ import RecoveryCore
 import Testing
 
 @testable import Bench
+@testable import BenchKit
 
 /// `--backend` specs and each backend's floor.
 @Suite struct BackendSpecTests {
@@ -42,11 +43,29 @@ import Testing
         let sqlite = try BenchBackends.open("sqlite:full", file: dir + "/a.sqlite")
         #expect(sqlite.floor?.name == "raw.insert_txn")
         #expect(sqlite.durability == "full")
-        #expect(sqlite.sharedLocation == dir + "/a.sqlite")
         try sqlite.floor?.run(0)
         let memory = try BenchBackends.open("memory", file: "")
         #expect(memory.floor == nil)
-        #expect(memory.sharedLocation == nil)
+    }
+
+    @Test func aBackendOfOnesOwnIsAcceptedOnlyWhenAWorkerOpensIt() throws {
+        #expect(try BenchBackends.parseList("sqlite:normal,traced:{data}/s.sqlite", custom: true) == [
+            "sqlite:normal", "traced:{data}/s.sqlite",
+        ])
+        #expect(try BenchBackends.durability(of: "traced:/x", custom: true) == "custom")
+        let error = try #require(throws: BenchError.self) { try BenchBackends.parseList("traced:/x") }
+        #expect(error.code == .badSpec && error.message.contains("--worker PATH"))
+    }
+
+    @Test func aForwardingBackendIsReadAgainstTheFloorOfWhatItWraps() throws {
+        let dir = NSTemporaryDirectory() + "bench-spec-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let overSQLite = ForwardingBackend(try SQLiteBackend(path: dir + "/f.sqlite"))
+        let floor = try #require(try BenchFloor.of(overSQLite))
+        #expect(floor.name == "raw.insert_txn")
+        try floor.run(0)
+        #expect(try BenchFloor.of(ForwardingBackend(MemoryBackend())) == nil)
     }
 
     struct RoundTripper: TrivialRoundTripping {

@@ -3,6 +3,7 @@ import OrdealMetrics
 import Testing
 
 @testable import Bench
+@testable import BenchKit
 
 /// Baselines: a regression beyond tolerance fails with exit 5 and names the operation and
 /// percentile; within tolerance and improvements pass.

@@ -2,6 +2,7 @@ import OrdealMetrics
 import Testing
 
 @testable import Bench
+@testable import BenchKit
 
 /// A clock that moves only when told: operations advance it by their cost, sleeps jump it.
 final class FakeClock: BenchClock {

@@ -4,6 +4,7 @@ import OrdealSupport
 import Testing
 
 @testable import Bench
+@testable import BenchKit
 
 /// Merging workers' histograms, and the shapes of the JSON and the table.
 @Suite struct ResultsTests {

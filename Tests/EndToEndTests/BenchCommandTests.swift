@@ -133,7 +133,8 @@ import Testing
             (["--workers", "0,2"], "--workers"),
             (["--ops", "cache.miss"], "cache.hit"),
             (["--duration", "soon"], "10s"),
-            (["--workers", "2", "--ops", "sweep.expired_100"], "leave out --workers"),
+            (["--worker", "/nonexistent/my-worker"], "--worker /nonexistent/my-worker"),
+            (["--backend", "sqlite:normal,traced:/x"], "--worker PATH"),
         ]
         for (arguments, expected) in cases {
             let run = try bench(arguments)
@@ -172,7 +173,7 @@ import Testing
     @Test func helpTeachesEveryMode() throws {
         let result = try Binaries.run(Binaries.ordeal, ["bench", "--help"])
         #expect(result.status == 0)
-        for example in ["--backend sqlite:normal,sqlite:full,memory", "--duration", "--rate", "--workers 1,2,4,8", "--save-baseline", "--baseline main --max-regression", "--iterations 1000000"] {
+        for example in ["--backend sqlite:normal,sqlite:full,memory", "--duration", "--rate", "--workers 1,2,4,8", "--save-baseline", "--baseline main --max-regression", "--iterations 1000000", "--worker"] {
             #expect(result.stdout.contains(example), "help lacks \(example)")
         }
     }

@@ -78,3 +78,10 @@ public protocol RecoveryBackend: CheckpointStore, LeaseStore, IdempotencyStore, 
     /// The backend's own integrity check; an empty list means it found nothing wrong.
     func integrityProblems() throws -> [String]
 }
+
+/// A backend that can make a trivial round trip (`SELECT 1` on its connection). Optional:
+/// benchmarks measure it as the floor of a server backend (`raw.roundtrip`), the cost every
+/// operation pays before it does any work.
+public protocol TrivialRoundTripping {
+    func trivialRoundTrip() throws
+}

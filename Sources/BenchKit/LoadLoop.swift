@@ -51,7 +51,7 @@ public struct MonotonicClock: BenchClock {
             let left = deadline - now
             // Sleep coarse, then spin the last 500 µs: a sleep on a busy machine overshoots by
             // 50-200 µs (timer slack and wake-up), which would count as the system's latency.
-            if left > 1_000_000 { BenchPosix.sleep(nanos: left - 500_000) }
+            if left > 1_000_000 { BenchKitPosix.sleep(nanos: left - 500_000) }
         }
     }
 }
@@ -63,6 +63,13 @@ public struct BlockOutcome: Sendable, Hashable {
     public var wallNanos: UInt64
     public var startNanos: UInt64
     public var endNanos: UInt64
+
+    public init(count: Int, wallNanos: UInt64, startNanos: UInt64, endNanos: UInt64) {
+        self.count = count
+        self.wallNanos = wallNanos
+        self.startNanos = startNanos
+        self.endNanos = endNanos
+    }
 }
 
 /// The measuring loop: the only place latencies are taken.

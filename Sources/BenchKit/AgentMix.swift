@@ -4,9 +4,9 @@ import RecoveryCore
 /// 5 cache lookups (hits), 2 tool-ledger replays, 2 renewals of the lease the agent holds and
 /// 1 checkpoint commit (begin and commit). The load phase (the cached answers, the ledger's
 /// results and the lease) is done when it is made, apart from the measured phase.
-final class AgentMix {
-    static let name = "agent.mix"
-    static let proportion = "per 10 operations: 5 cache lookups, 2 ledger replays, 2 lease renewals, 1 checkpoint commit"
+public final class AgentMix {
+    public static let name = "agent.mix"
+    public static let proportion = "per 10 operations: 5 cache lookups, 2 ledger replays, 2 lease renewals, 1 checkpoint commit"
 
     enum Step { case cache, ledger, renew, commit }
     /// The fixed cycle; operation i runs `cycle[i % 10]`.

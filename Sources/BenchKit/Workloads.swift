@@ -3,10 +3,10 @@ import RecoveryCore
 
 /// One measured operation: `op(i, prepared)` runs the i-th instance. `prepare(i)`, when given,
 /// runs before the clock starts and hands its value to the op.
-struct Workload {
-    let name: String
-    let prepare: ((Int) throws -> Any)?
-    let op: (Int, Any?) throws -> Void
+public struct Workload {
+    public let name: String
+    public let prepare: ((Int) throws -> Any)?
+    public let op: (Int, Any?) throws -> Void
 
     init(name: String, op: @escaping (Int) throws -> Void) {
         self.name = name
@@ -20,29 +20,30 @@ struct Workload {
         self.op = { _, value in try op(value as! Prepared) }
     }
 
-    func run(_ i: Int) throws { try op(i, try prepare?(i)) }
+    public func run(_ i: Int) throws { try op(i, try prepare?(i)) }
 }
 
 /// The per-operation workloads of `ordeal bench`, set up on one backend. Setup (the load
-/// phase) is idempotent, so worker processes sharing a database only find what the parent
-/// stored; `tag` keeps their own ids (tasks, work items) apart.
-enum Workloads {
+/// phase) is idempotent, so worker processes sharing a database only find what the first
+/// one stored; `tag` keeps their own ids (tasks, work items) apart.
+public enum Workloads {
     struct Miss: Error, CustomStringConvertible {
         let what: String
         var description: String { "benchmark invariant broken: \(what)" }
     }
 
-    /// Every operation name, floor first (the floor's name depends on the backend).
-    static let coreNames = [
+    /// The core's operation names (the floor's, which depends on the backend, and the sweeps'
+    /// are apart).
+    public static let coreNames = [
         "checkpoint.commit", "checkpoint.workflow", "checkpoint.verify", "checkpoint.last_verified", "cache.hit",
         "ledger.replay", "lease.acquire_release", AgentMix.name,
     ]
-    static let floorNames = ["raw.insert_txn", "raw.roundtrip"]
     static let keys = 1_000
     static let exitEvidence = EvidencePack([.commandExit(command: "step", expected: 0, observed: 0)])
 
-    static func make(target: BenchTarget, tag: String) throws -> [Workload] {
-        let backend = target.backend
+    /// The floor (when `floor` is given) and every core operation on `backend`, after the load
+    /// phase.
+    public static func make(backend: any RecoveryBackend, floor: BenchFloor?, tag: String) throws -> [Workload] {
         let checkpoints = CheckpointManager(store: backend)
         let cache = LLMCache(store: backend)
         let ledger = ToolLedger(store: backend)
@@ -78,7 +79,7 @@ enum Workloads {
         let mix = try AgentMix(store: backend, tag: tag, cacheHit: cacheHit, ledgerReplay: ledgerReplay, commit: commit)
 
         var workloads: [Workload] = []
-        if let floor = target.floor { workloads.append(Workload(name: floor.name, op: floor.run)) }
+        if let floor { workloads.append(Workload(name: floor.name, op: floor.run)) }
         workloads += [
             // The commit alone: beginStep (canonical JSON and SHA-256 of the snapshot, no I/O) is
             // prepared before the clock starts; the workflow below measures the whole sequence.
