@@ -91,8 +91,11 @@ public enum BenchBackends {
         return server.with(database: name)
     }
 
-    /// A file or folder name for `spec`'s data inside the run's scratch directory.
-    public static func fileName(for spec: String) -> String {
-        String(spec.map { $0.isLetter || $0.isNumber ? $0 : "-" }) + ".sqlite"
+    /// A name for `spec`'s data inside the run's scratch directory (letters and digits kept).
+    public static func dataName(for spec: String) -> String {
+        String(spec.map { $0.isLetter || $0.isNumber ? $0 : "-" })
     }
+
+    /// The database file name of a SQLite `spec` inside the run's scratch directory.
+    public static func fileName(for spec: String) -> String { dataName(for: spec) + ".sqlite" }
 }

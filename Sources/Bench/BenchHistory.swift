@@ -1,31 +1,22 @@
 import BenchKit
 import Foundation
 import OrdealMetrics
+import OrdealSupport
 
 /// The run's history, streamed to `history.jsonl` one line per measured block (and per load
 /// phase) as it happens, so the runner keeps nothing per operation in memory and a crash
 /// loses nothing already measured.
 public final class BenchHistory {
-    private let handle: FileHandle?
+    private let file: JSONLinesFile?
     private let encoder: JSONEncoder
-    public let path: String?
+    public var path: String? { file?.path }
 
     /// A history written to `path` (created or truncated), or nowhere when `path` is nil.
     public init(path: String?) throws {
-        self.path = path
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let path else {
-            handle = nil
-            return
-        }
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-            throw BenchError(.io, "cannot create the history file \(path); check that its folder is writable")
-        }
-        self.handle = handle
+        do { file = try path.map(JSONLinesFile.init(path:)) } catch { throw BenchError(.io, error.description) }
     }
-
-    deinit { try? handle?.close() }
 
     struct Block: Codable {
         var phase = "measure"
@@ -60,11 +51,8 @@ public final class BenchHistory {
     }
 
     private func write(_ value: some Encodable) throws {
-        guard let handle else { return }
-        var data = try encoder.encode(value)
-        data.append(0x0A)
-        do { try handle.write(contentsOf: data) } catch {
-            throw BenchError(.io, "cannot append to the history file \(path ?? ""): \(error.localizedDescription)")
-        }
+        guard let file else { return }
+        file.append(try encoder.encode(value))
+        do { try file.flush() } catch { throw BenchError(.io, error.description) }
     }
 }

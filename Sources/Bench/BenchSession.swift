@@ -11,7 +11,7 @@ public struct BenchOutcome: Sendable {
     /// The largest peak resident set size of any worker process, KiB (0 without workers).
     public var largestWorkerKiB: Int
     /// At the end of the run: anonymous memory (heap, stacks, SQLite's page cache) and mapped
-    /// file pages (SQLite's mmap of its database files), KiB.
+    /// file pages (the executable, its libraries, any database SQLite maps), KiB.
     public var residentAnonKiB: Int? = nil
     public var residentFileKiB: Int? = nil
 }
@@ -69,7 +69,7 @@ public enum BenchSession {
         func mib(_ kib: Int) -> String { fmt(Double(kib) / 1024) + " MiB" }
         var line = "peak RSS of the runner (VmHWM): " + (outcome.peakResidentKiB.map(mib) ?? "unknown")
         if let anon = outcome.residentAnonKiB, let file = outcome.residentFileKiB {
-            line += " (at the end: \(mib(anon)) anonymous, \(mib(file)) mapped files such as SQLite's mmap of its databases)"
+            line += " (at the end: \(mib(anon)) anonymous, \(mib(file)) mapped files: the executable, its libraries, any database SQLite maps)"
         }
         if outcome.largestWorkerKiB > 0 { line += "; largest worker process: \(fmt(Double(outcome.largestWorkerKiB) / 1024)) MiB" }
         return line

@@ -39,14 +39,14 @@ struct ProcessBench {
         case "none": break
         case "custom":
             // `{data}` in a spec of the user's own: a folder of this run for that backend.
-            let folder = plan.directory + "/" + BenchBackends.fileName(for: spec).dropLast(".sqlite".count)
+            let folder = plan.directory + "/" + BenchBackends.dataName(for: spec)
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             backend = spec.replacingOccurrences(of: "{data}", with: folder)
         default: database = plan.directory + "/" + BenchBackends.fileName(for: spec)
         }
         let shown = PostgresURL.redactingPassword(spec)
         let options = BenchWorker.Options(backend: backend, database: database, op: nil, tag: "\(plan.runTag)-describe")
-        let child = try start(options, label: "describe-\(BenchBackends.fileName(for: spec))")
+        let child = try start(options, label: "describe-\(BenchBackends.dataName(for: spec))")
         guard let line = try child.process.readLine(), let description = try? WorkerDescription.decode(line) else {
             throw failed(child, shown, "describe", "it wrote no description of the backend")
         }

@@ -5,41 +5,33 @@ import OrdealSupport
 /// line), and keeps them for the analysis. A write that fails is an error: a history with a
 /// hole must not be checked as if it were whole.
 final class HistoryWriter {
-    let path: String
-    private let handle: FileHandle
+    private let file: JSONLinesFile
     private(set) var events: [HistoryEvent] = []
-    private var buffer: [UInt8] = []
+    private var line: [UInt8] = []
+
+    var path: String { file.path }
 
     init(path: String) throws {
-        self.path = path
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw RunnerError.io("cannot create the history file \(path); check that its directory is writable")
-        }
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        do { file = try JSONLinesFile(path: path) } catch { throw RunnerError.io(error.description) }
     }
 
     func record(_ fields: [String: JSONValue]) throws {
         let event = HistoryEvent(fields)
         events.append(event)
-        try CanonicalJSON.write(.object(fields), into: &buffer)
-        buffer.append(0x0A)
+        line.removeAll(keepingCapacity: true)
+        try CanonicalJSON.write(.object(fields), into: &line)
+        file.append(line)
         // Ops are batched; anything else (spawn, fault, heal, exit) reaches the file at once, so
         // a runner killed mid-scenario leaves a history that ends where it stopped.
-        if buffer.count > 8_192 || event.type != "op" { try flush() }
+        if file.buffered > 8_192 || event.type != "op" { try flush() }
     }
 
     func flush() throws {
-        guard !buffer.isEmpty else { return }
-        do { try handle.write(contentsOf: buffer) } catch {
-            throw RunnerError.io("cannot write the history file \(path): \(error)")
-        }
-        buffer.removeAll(keepingCapacity: true)
+        do { try file.flush() } catch { throw RunnerError.io(error.description) }
     }
 
     func close() throws {
-        try flush()
-        try handle.synchronize()
-        try handle.close()
+        do { try file.close() } catch { throw RunnerError.io(error.description) }
     }
 }
 

@@ -79,7 +79,7 @@ extension ScenarioRun {
             return false
         }
         let until = spec.durationMillis > 0 ? now() + Double(spec.durationMillis) : nil
-        hitsAtFire[i] = shim.stats(Self.statsIndex(spec.kind)).count
+        faults[i].hitsAtFire = shim.stats(Self.statsIndex(spec.kind)).count
         switch spec.options {
         case .diskFull(let code, let budget):
             shim.armDiskFull(errno: code, budgetBytes: budget)
@@ -111,7 +111,7 @@ extension ScenarioRun {
         default: break
         }
         faults[i].healedAtMillis = now()
-        collectEffects(i, shim: shim, since: hitsAtFire[i] ?? 0)
+        collectEffects(i, shim: shim, since: faults[i].hitsAtFire)
         if faults[i].effects["hits"]?.intValue == 0 {
             problems.append(
                 "fault \(i) (\(faults[i].spec.kind.rawValue) on \(name)) hit no call while it was active: the worker did nothing it could change (it may have finished first), so the scenario proves nothing about it; fire it earlier or give the worker more work")

@@ -71,6 +71,8 @@ final class ScenarioRun {
         var healAtMillis: Double?
         var healedAtMillis: Double?
         var due = false
+        /// A shim fault: the shim's count of its kind's hits when it fired.
+        var hitsAtFire: Int64 = 0
         /// What the fault did, gathered when it healed.
         var effects: [String: JSONValue] = [:]
         /// The call sites the shim kept, symbolized only once the workers have ended (the
@@ -91,8 +93,6 @@ final class ScenarioRun {
     var shimLibrary: String?
     /// A power cut under way: its fault, once every worker is down the files roll back.
     var pendingPowerCut: Int?
-    /// Per fault, its kind's hit count when it fired.
-    var hitsAtFire: [Int: Int64] = [:]
     var random: SeededRandom
 
     init(config: Config) {

@@ -79,7 +79,6 @@ public struct EvidenceVerifier: Sendable {
         do {
             var options = SQLiteOptions()
             options.readOnly = true
-            options.mmapSize = 0
             let db = try SQLiteConnection(path: database, options: options)
             let found = try db.queryOne(sql, args) { _ in true } ?? false
             return found
