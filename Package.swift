@@ -94,7 +94,8 @@ let package = Package(
         // Starts a throwaway PostgreSQL cluster (ci/postgres.sh) for the tests that need one.
         .target(name: "PostgresTestSupport", dependencies: ["PostgresBackend"], path: "Tests/PostgresTestSupport"),
         .testTarget(
-            name: "BackendsTests", dependencies: ["Backends", "PostgresBackend", "RecoveryCore", "PostgresTestSupport", "ordeal-worker"]),
+            name: "BackendsTests",
+            dependencies: ["Backends", "Bench", "PostgresBackend", "RecoveryCore", "PostgresTestSupport", "ordeal-worker"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "BenchKit", "OrdealMetrics", "RecoveryCore", "OrdealSupport"]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "OrdealSupport"]),
         .testTarget(

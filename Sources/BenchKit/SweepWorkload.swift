@@ -12,7 +12,7 @@ extension Workloads {
     }
 
     /// `sweep.expired_N`: each instance stores N work items and leases them all with a lease
-    /// that has already expired (prepared, not measured), then measures one
+    /// that has expired by the time it is swept (prepared, not measured), then measures one
     /// `RecoverySweep.runOnce`, which must recover every one. What an instance leaves pending is
     /// completed by the next one's preparation, so each sweep finds only its own N.
     public static func sweep(size: Int, backend: any RecoveryBackend, tag: String) -> Workload {
@@ -26,6 +26,9 @@ extension Workloads {
                 guard try leases.acquire() != nil else { throw Miss(what: "a sweep's work item could not be leased") }
             }
             clock.advance(byMillis: 10)
+            // A backend on its server's clock (PostgreSQL) ignores the caller's time for expiry:
+            // the 1 ms leases must expire in real time too.
+            BenchKitPosix.sleep(nanos: 5_000_000)
         }) { (_: Void) throws in
             let result = try sweep.runOnce()
             guard result.recovered == size else {
