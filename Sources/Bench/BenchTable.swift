@@ -17,7 +17,9 @@ public enum BenchTable {
                 "p50 ×first", "p99 ×first",
             ]
             var lines = [header]
-            for op in orderedUnique(rows.map(\.op)) {
+            let ops = orderedUnique(rows.map(\.op))
+            // Floors first, then the core's operations in the order they ran.
+            for op in ops.filter(BenchFloor.names.contains) + ops.filter({ !BenchFloor.names.contains($0) }) {
                 let group = rows.filter { $0.op == op }
                 let first = group.first { $0.backend == firstBackend }
                 for (n, r) in group.enumerated() {
@@ -69,11 +71,22 @@ public enum BenchTable {
 /// The speed targets of the issue, read from a run's rows (sqlite:normal, one worker). They are
 /// printed, never enforced: the figures are what shows them.
 public enum BenchTargets {
+    /// The targets' lines: sqlite:normal's, then each server backend's (one whose floor is
+    /// `raw.roundtrip`), one worker.
     public static func lines(_ report: BenchReport) -> [String] {
+        var out = sqliteLines(report)
+        for backend in orderedUnique(report.results.map(\.backend)) {
+            out += serverLines(report, backend: backend)
+        }
+        return out
+    }
+
+    static func verdict(_ ok: Bool) -> String { ok ? "met" : "NOT met" }
+
+    static func sqliteLines(_ report: BenchReport) -> [String] {
         let backend = "sqlite:normal"
         func row(_ op: String) -> BenchRow? { report.row(op, backend: backend, workers: 1) }
         var out: [String] = []
-        func verdict(_ ok: Bool) -> String { ok ? "met" : "NOT met" }
         if let commit = row("checkpoint.commit"), let raw = row("raw.insert_txn"), raw.p50_us > 0 {
             let r = commit.p50_us / raw.p50_us
             out.append(
@@ -90,6 +103,18 @@ public enum BenchTargets {
                     + "(target P50 ≤ 100 ms): \(verdict(p50 <= 100))")
         }
         return out.isEmpty ? [] : ["targets (\(backend), 1 worker):"] + out.map { "  " + $0 }
+    }
+
+    /// Each single-statement operation within 3 × the server's round trip.
+    static func serverLines(_ report: BenchReport, backend: String) -> [String] {
+        guard let floor = report.row("raw.roundtrip", backend: backend, workers: 1), floor.p50_us > 0 else { return [] }
+        let out = ["cache.hit", "ledger.replay", "checkpoint.last_verified"].compactMap { op -> String? in
+            guard let r = report.row(op, backend: backend, workers: 1) else { return nil }
+            let ratio = r.p50_us / floor.p50_us
+            return "  \(op) P50 \(fmt(r.p50_us)) µs = \(fmt(ratio, digits: 2)) × raw.roundtrip P50 \(fmt(floor.p50_us)) µs "
+                + "(target ≤ 3 ×): \(verdict(ratio <= 3))"
+        }
+        return out.isEmpty ? [] : ["targets (\(backend), 1 worker):"] + out
     }
 }
 

@@ -76,6 +76,24 @@ import Testing
         #expect(lines.contains { $0.contains("2.00 × raw.insert_txn") && $0.contains("met") })
     }
 
+    @Test func aServerBackendsSingleStatementOperationsAreReadAgainstItsRoundTrip() {
+        var cells = BenchCells()
+        let server = "postgres://u@127.0.0.1:5432/db"
+        for (op, p50) in [("raw.roundtrip", 100_000), ("cache.hit", 250_000), ("ledger.replay", 310_000), ("cache.miss", 900_000)] {
+            cells.add(
+                BenchKey(backend: server, workers: 1, op: op, loop: "closed"), durability: "server",
+                histogram: histogram(Array(repeating: UInt64(p50), count: 10)), wallNanos: 1_000_000_000)
+        }
+        let lines = BenchTargets.lines(BenchReport(results: cells.rows, meta: [:]))
+        #expect(lines.first == "targets (\(server), 1 worker):")
+        #expect(lines.contains { $0.contains("cache.hit P50") && $0.contains("2.50 × raw.roundtrip") && $0.hasSuffix(": met") })
+        #expect(lines.contains { $0.contains("ledger.replay P50") && $0.contains("3.10 × raw.roundtrip") && $0.hasSuffix(": NOT met") })
+        #expect(lines.count == 3, "an operation with no target adds no line: \(lines)")
+        // The floor leads the table, whatever order the rows came in.
+        let table = BenchTable.render(BenchReport(results: cells.rows.reversed(), meta: [:]))
+        #expect(table.split(separator: "\n")[3].hasPrefix("raw.roundtrip"))
+    }
+
     @Test func markdownAndPlotsAreWrittenForTheRun() throws {
         let report = sampleReport()
         let outcome = BenchOutcome(report: report, histograms: [], peakResidentKiB: 2048, largestWorkerKiB: 0)
