@@ -34,15 +34,11 @@ extension MemoryBackend {
             if let slot = s.pending.pop() {
                 key = MemoryKey(slot.id)
             } else {
-                var best: (key: MemoryKey, expires: Int64, rowID: Int64)?
-                for candidate in s.inProgress {
-                    let m = s.items[candidate]!
-                    guard let expires = m.item.leaseExpiresAtMillis, expires <= nowMillis,
-                        m.item.attempts + 1 < m.item.maxAttempts
-                    else { continue }
-                    if best == nil || (expires, m.rowID) < (best!.expires, best!.rowID) {
-                        best = (candidate, expires, m.rowID)
-                    }
+                var best: (key: MemoryKey, expiry: LeaseExpiry)?
+                for (candidate, expiry) in s.inProgress where expiry.expiresAtMillis <= nowMillis {
+                    guard best == nil || expiry.precedes(best!.expiry) else { continue }
+                    let item = s.items[candidate]!.item
+                    if item.attempts + 1 < item.maxAttempts { best = (candidate, expiry) }
                 }
                 guard let best else { return nil }
                 key = best.key
@@ -55,7 +51,7 @@ extension MemoryBackend {
             item.fencingToken += 1
             item.updatedAtMillis = nowMillis
             s.items[key]!.item = item
-            s.inProgress.insert(key)
+            s.inProgress[key] = LeaseExpiry(expiresAtMillis: nowMillis + leaseMillis, rowID: s.items[key]!.rowID)
             return Lease(
                 itemID: item.id, taskID: item.taskID, payload: item.payload, holder: holder,
                 fencingToken: item.fencingToken, attempts: item.attempts, expiresAtMillis: nowMillis + leaseMillis)
@@ -69,6 +65,7 @@ extension MemoryBackend {
             let expires = nowMillis + leaseMillis
             s.items[key]!.item.leaseExpiresAtMillis = expires
             s.items[key]!.item.updatedAtMillis = nowMillis
+            s.inProgress[key]!.expiresAtMillis = expires
             return expires
         }
     }
@@ -108,15 +105,18 @@ extension MemoryBackend {
         nowMillis: Int64, limit: Int, boundary: (@Sendable (SweptItem) throws -> NewCheckpoint?)?
     ) throws -> [SweptItem] {
         try withState { s in
-            var expired: [(key: MemoryKey, expires: Int64, rowID: Int64)] = []
-            for key in s.inProgress {
-                let m = s.items[key]!
-                if let expires = m.item.leaseExpiresAtMillis, expires <= nowMillis { expired.append((key, expires, m.rowID)) }
+            // The longest-expired first: expiries (plain integers) sorted, keys looked up after.
+            var keys: [MemoryKey] = []
+            var expired: [(expiry: LeaseExpiry, index: Int)] = []
+            for (key, expiry) in s.inProgress where expiry.expiresAtMillis <= nowMillis {
+                expired.append((expiry, keys.count))
+                keys.append(key)
             }
-            expired.sort { ($0.expires, $0.rowID) < ($1.expires, $1.rowID) }
+            expired.sort { $0.expiry.precedes($1.expiry) }
             var updated: [(MemoryKey, WorkItem)] = []
             var swept: [SweptItem] = []
-            for (key, _, _) in expired.prefix(sqlLimit(limit)) {
+            for (_, index) in expired.prefix(sqlLimit(limit)) {
+                let key = keys[index]
                 var item = s.items[key]!.item
                 item.attempts += 1
                 if item.attempts >= item.maxAttempts {
@@ -177,7 +177,7 @@ extension MemoryState {
     /// Stores an item that left `in_progress`, keeping the pending heap and the in-progress set in step.
     mutating func setReleased(_ key: MemoryKey, _ item: WorkItem) {
         items[key]!.item = item
-        inProgress.remove(key)
+        inProgress[key] = nil
         if item.status == .pending {
             pending.push(PendingSlot(priority: item.priority, createdAtMillis: items[key]!.createdAtMillis, id: item.id))
         }

@@ -66,12 +66,22 @@ struct MemoryState: ~Copyable {
     var items: [MemoryKey: MemoryWorkItem] = [:]
     /// The pending items, best first: what `acquire` takes. An item leaves `pending` only there.
     var pending = PendingHeap()
-    /// The in-progress items, for takeover and the sweep.
-    var inProgress: Set<MemoryKey> = []
+    /// The in-progress items with their lease's expiry and insertion order, for takeover and
+    /// the sweep: scanned without touching `items`, kept in step by acquire, renew and release.
+    var inProgress: [MemoryKey: LeaseExpiry] = [:]
     /// Insertion order of work items, the tie-break SQLite's rowid gives equal expiry times.
     var nextRowID: Int64 = 1
     var idempotency: [MemoryKey: IdempotencyEntry] = [:]
     var tasks: [MemoryKey: TaskRecord] = [:]
+}
+
+/// When an in-progress item's lease expires, and the item's insertion order (the tie-break).
+struct LeaseExpiry: Sendable {
+    var expiresAtMillis: Int64
+    var rowID: Int64
+
+    /// Expiry first, then insertion order, as SQLite orders `lease_expires_at` ties by rowid.
+    func precedes(_ other: LeaseExpiry) -> Bool { (expiresAtMillis, rowID) < (other.expiresAtMillis, other.rowID) }
 }
 
 /// A string compared by its UTF-8 bytes (SQLite's `BINARY` collation), not by Swift's
