@@ -123,6 +123,20 @@ restart() {
     echo "postgres.sh: killed (immediate) and restarted on port $port" >&2
 }
 
+# The server and its watcher outlive whoever ran this script, so they must not keep that
+# process's other descriptors: a pipe it was reading from a worker (one inherited without
+# close-on-exec, as Foundation's Process and Pipe leave them) would stay open in the server,
+# and the reader would wait forever for an end of file. Keep 0-2 and bash's script (255).
+close_inherited_fds() {
+    local fd
+    for fd in /proc/$$/fd/*; do
+        fd=${fd##*/}
+        case "$fd" in 0 | 1 | 2 | 255) continue ;; esac
+        eval "exec $fd>&-" 2>/dev/null || true
+    done
+}
+close_inherited_fds
+
 case "${1:-}" in
     start) start ;;
     stop) stop ;;

@@ -1,7 +1,7 @@
 /// A validator for the part of JSON Schema (draft 2020-12) that Ordeal's report schema uses:
 /// `type` (one or a list), `properties`, `required`, `additionalProperties` (bool or schema),
-/// `items`, `enum`, `const`, `minimum`, `minItems`, `pattern`-free strings, and local `$ref`s to
-/// `#/$defs/NAME`. Anything else in a schema is an error, so a schema never checks less than it
+/// `items`, `enum`, `const`, `minimum`, `minItems`, `anyOf`, `pattern`-free strings, and local
+/// `$ref`s to `#/$defs/NAME`. Anything else in a schema is an error, so a schema never checks less than it
 /// appears to.
 public struct JSONSchema: Sendable {
     public let root: JSONValue
@@ -12,7 +12,7 @@ public struct JSONSchema: Sendable {
 
     private static let known: Set<String> = [
         "$schema", "$id", "$defs", "$ref", "title", "description", "type", "properties", "required",
-        "additionalProperties", "items", "enum", "const", "minimum", "minItems",
+        "additionalProperties", "items", "enum", "const", "minimum", "minItems", "anyOf",
     ]
 
     public init(_ root: JSONValue) throws {
@@ -31,6 +31,12 @@ public struct JSONSchema: Sendable {
         for (name, sub) in fields["properties"]?.objectValue ?? [:] { try checkKeywords(sub, at: "\(path)/properties/\(name)") }
         for (name, sub) in fields["$defs"]?.objectValue ?? [:] { try checkKeywords(sub, at: "\(path)/$defs/\(name)") }
         if let items = fields["items"] { try checkKeywords(items, at: "\(path)/items") }
+        if let choices = fields["anyOf"] {
+            guard let list = choices.arrayValue, !list.isEmpty else {
+                throw SchemaError(description: "schema at \(path): anyOf must be a non-empty list of schemas")
+            }
+            for (i, sub) in list.enumerated() { try checkKeywords(sub, at: "\(path)/anyOf/\(i)") }
+        }
         if let extra = fields["additionalProperties"], case .object = extra { try checkKeywords(extra, at: "\(path)/additionalProperties") }
     }
 
@@ -63,6 +69,21 @@ public struct JSONSchema: Sendable {
         if case .bool(let allowed) = schema {
             if !allowed { problems.append("\(path): not allowed here") }
             return
+        }
+        if let choices = schema["anyOf"]?.arrayValue {
+            var reasons: [String] = []
+            for choice in choices {
+                var found: [String] = []
+                check(value, against: choice, at: path, into: &found)
+                if found.isEmpty {
+                    reasons = []
+                    break
+                }
+                reasons.append(found.joined(separator: "; "))
+            }
+            if !reasons.isEmpty {
+                problems.append("\(path): matches none of its \(reasons.count) alternatives (\(reasons.joined(separator: " | ")))")
+            }
         }
         if let type = schema["type"] {
             let allowed = type.arrayValue?.compactMap(\.stringValue) ?? [type.stringValue ?? ""]

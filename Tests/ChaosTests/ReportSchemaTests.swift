@@ -29,6 +29,20 @@ import Testing
         #expect(schema.validate(.object(report)).contains { $0.contains("surprise") })
     }
 
+    @Test func anyOfAcceptsAValueMatchingOneAlternativeAndNamesWhyNoneMatched() throws {
+        let schema = try JSONSchema([
+            "$defs": ["point": ["type": "object", "required": ["x"], "properties": ["x": ["type": "integer", "minimum": 0]]]],
+            "anyOf": [["$ref": "#/$defs/point"], ["type": "null"]],
+        ])
+        #expect(schema.validate(["x": 3]) == [])
+        #expect(schema.validate(.null) == [])
+        let wrong = schema.validate(["x": -1])
+        #expect(wrong.count == 1 && wrong[0].contains("matches none of its 2 alternatives") && wrong[0].contains("below the minimum"))
+        #expect(schema.validate("text").count == 1)
+        #expect(throws: JSONSchema.SchemaError.self) { try JSONSchema(["anyOf": []]) }
+        #expect(throws: JSONSchema.SchemaError.self) { try JSONSchema(["anyOf": [["pattern": "^a"]]]) }
+    }
+
     @Test func aSchemaUsingAKeywordTheValidatorDoesNotKnowIsRefused() throws {
         #expect(throws: JSONSchema.SchemaError.self) { try JSONSchema(["type": "object", "pattern": "^a"]) }
     }

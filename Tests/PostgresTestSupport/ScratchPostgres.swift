@@ -49,7 +49,7 @@ public enum ScratchPostgres {
     }()
 
     /// The repository's `ci/postgres.sh`, found from this source file's place.
-    static var script: String {
+    public static var script: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("ci/postgres.sh").path
     }
@@ -75,8 +75,10 @@ public enum ScratchPostgres {
         return url
     }
 
-    /// The exit status of `arguments` run to its end, or -1 when it could not be spawned or waited for.
-    private static func spawnAndWait(_ arguments: [String], environment: [String]) -> Int32 {
+    /// The exit status of `arguments` run to its end, or -1 when it could not be spawned or
+    /// waited for. posix_spawn and waitpid only: no pipe of ours to be held open by a process
+    /// that outlives it.
+    public static func spawnAndWait(_ arguments: [String], environment: [String]) -> Int32 {
         func cStrings(_ strings: [String]) -> [UnsafeMutablePointer<CChar>?] { strings.map { strdup($0) } + [nil] }
         let argv = cStrings(arguments)
         let envp = cStrings(environment)

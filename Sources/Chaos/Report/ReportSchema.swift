@@ -384,45 +384,14 @@ public enum ReportSchema {
       }
     },
     "latencyOrNull": {
-      "type": [
-        "object",
-        "null"
-      ],
-      "required": [
-        "count",
-        "p50_us",
-        "p95_us",
-        "p99_us",
-        "p999_us",
-        "max_us"
-      ],
-      "additionalProperties": false,
-      "properties": {
-        "count": {
-          "type": "integer",
-          "minimum": 0
+      "anyOf": [
+        {
+          "$ref": "#/$defs/latency"
         },
-        "p50_us": {
-          "type": "number",
-          "minimum": 0
-        },
-        "p95_us": {
-          "type": "number",
-          "minimum": 0
-        },
-        "p99_us": {
-          "type": "number",
-          "minimum": 0
-        },
-        "p999_us": {
-          "type": "number",
-          "minimum": 0
-        },
-        "max_us": {
-          "type": "number",
-          "minimum": 0
+        {
+          "type": "null"
         }
-      }
+      ]
     }
   }
 }
