@@ -19,9 +19,7 @@ public enum BackendSpec: Sendable, Hashable, CustomStringConvertible {
     public static func parse(_ text: String) throws(RecoveryError) -> BackendSpec {
         if text == "memory" { return .memory }
         if text.hasPrefix("sqlite:") {
-            guard let durability = Durability(rawValue: String(text.dropFirst("sqlite:".count))) else {
-                throw invalid(text)
-            }
+            guard let durability = Durability(sqliteSpec: text) else { throw invalid(text) }
             return .sqlite(durability)
         }
         if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
@@ -63,5 +61,14 @@ public enum BackendSpec: Sendable, Hashable, CustomStringConvertible {
         case .postgres: "postgres"
         case .custom(let scheme, _): scheme
         }
+    }
+}
+
+extension BackendSpec {
+    /// `{data}` in a spec of the user's own (`traced:{data}/store.sqlite`) stands for a folder of
+    /// that backend's own: a scenario's data folder in `ordeal run`, a folder of the run in
+    /// `ordeal bench`, so that no run or scenario sees another's state.
+    public static func substitutingData(in text: String, with folder: String) -> String {
+        text.replacingOccurrences(of: "{data}", with: folder)
     }
 }

@@ -1,3 +1,4 @@
+import Backends
 import BenchKit
 import Chaos
 import Foundation
@@ -32,17 +33,17 @@ struct ProcessBench {
     /// Prepares `spec` for worker processes and has one describe it (timed: the load phase).
     func prepare(_ spec: String, progress: (String) -> Void) throws -> WorkerTarget {
         let durability = try BenchBackends.durability(of: spec, custom: true)
+        let parsed = try BackendSpec.parse(spec)
         var backend = spec
         var database: String?
-        switch durability {
-        case "server": backend = try BenchBackends.newDatabase(on: spec).connectionString
-        case "none": break
-        case "custom":
-            // `{data}` in a spec of the user's own: a folder of this run for that backend.
+        switch parsed {
+        case .postgres: backend = try BenchBackends.newDatabase(on: spec).connectionString
+        case .memory: break
+        case .custom:
             let folder = plan.directory + "/" + BenchBackends.dataName(for: spec)
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            backend = spec.replacingOccurrences(of: "{data}", with: folder)
-        default: database = plan.directory + "/" + BenchBackends.fileName(for: spec)
+            backend = BackendSpec.substitutingData(in: spec, with: folder)
+        case .sqlite: database = plan.directory + "/" + BenchBackends.fileName(for: spec)
         }
         let shown = PostgresURL.redactingPassword(spec)
         let options = BenchWorker.Options(backend: backend, database: database, op: nil, tag: "\(plan.runTag)-describe")
@@ -55,7 +56,7 @@ struct ProcessBench {
         progress("load phase on \(shown): \(fmt(description.loadMillis)) ms in a worker process (not measured)")
         return WorkerTarget(
             spec: shown, durability: durability, backend: backend, database: database, description: description,
-            shared: durability != "none")
+            shared: parsed != .memory)
     }
 
     /// The operations of `target` this plan measures in rounds, floor first.

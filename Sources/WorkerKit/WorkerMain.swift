@@ -91,23 +91,21 @@ extension WorkerMain {
 
     static func runBenchWorker(_ arguments: [String], openBackend: BackendOpener) -> Int32 {
         BenchWorker.main(
-            arguments: arguments,
-            open: { spec, database in
-                // `sqlite:DUR` is the SQLite file at --db: what every opener makes of (nil, path, DUR).
-                if spec.hasPrefix("sqlite:"), let durability = Durability(rawValue: String(spec.dropFirst("sqlite:".count))) {
-                    return try openBackend(nil, database, durability)
-                }
-                return try openBackend(spec, database, .normal)
-            },
+            arguments: arguments, open: { spec, database in try openBackend(spec, database, .normal) },
             write: { WorkerPosix.writeLine($0) }, fail: WorkerPosix.printError)
     }
 
-    /// The opener of `run(arguments:roles:)`: SQLite only, as WorkerKit alone knows no other backend.
+    /// The opener of `run(arguments:roles:)`: SQLite only, as WorkerKit alone knows no other
+    /// backend; a `sqlite:DURABILITY` spec is the file at `--db` with that durability.
     static let openSQLiteOnly: BackendOpener = { spec, path, durability in
+        var durability = durability
         if let spec {
-            throw RecoveryError(
-                .invalidArgument,
-                "this worker opens only SQLite (--db PATH), not '\(spec)'; build it with the Backends module and pass Backends.open(spec:sqlitePath:durability:) to WorkerMain.run")
+            guard let named = Durability(sqliteSpec: spec) else {
+                throw RecoveryError(
+                    .invalidArgument,
+                    "this worker opens only SQLite (--db PATH), not '\(spec)'; build it with the Backends module and pass Backends.open(spec:sqlitePath:durability:) to WorkerMain.run")
+            }
+            durability = named
         }
         return try SQLiteBackend(path: path ?? "", options: SQLiteOptions(durability: durability))
     }

@@ -124,9 +124,8 @@ extension Ordeal.Run {
                 },
                 reasonNotToRun: BackendOverride.serverReason)
         case .custom(let scheme, _):
-            // `{data}` in the spec becomes each scenario's data folder.
             return BackendOverride(
-                name: spec.description, scenarioBackend: scheme, prepare: { _, data in text.replacingOccurrences(of: "{data}", with: data) })
+                name: spec.description, scenarioBackend: scheme, prepare: { _, data in BackendSpec.substitutingData(in: text, with: data) })
         }
     }
 }

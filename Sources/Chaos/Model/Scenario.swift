@@ -22,6 +22,12 @@ public struct Scenario: Sendable, Hashable {
     /// On another it is not run, and the run says so.
     public var backends: [String]?
 
+    /// Whether the scenario is meant for `backend` (`backends` names it, or names none).
+    public func isMeant(for backend: String) -> Bool { backends?.contains(backend) ?? true }
+
+    /// The thresholds that hold on the backend the scenario runs on.
+    public var thresholdsOnItsBackend: [Threshold] { thresholds.filter { $0.backends?.contains(backend) ?? true } }
+
     public init(
         name: String, description: String = "", sourcePath: String = "", seed: UInt64 = 0, backend: String = "sqlite",
         durability: Durability = .normal, timeoutMillis: Int64 = 60_000, livenessMillis: Int64 = 10_000,

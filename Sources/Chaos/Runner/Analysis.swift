@@ -56,9 +56,7 @@ enum Analysis {
             durationMillis: durationMillis, folder: folder)
         measure(history: history, faults: faults, into: &result)
         if let final {
-            let context = CheckContext(
-                livenessMillis: scenario.livenessMillis,
-                thresholds: scenario.thresholds.filter { $0.backends?.contains(scenario.backend) ?? true })
+            let context = CheckContext(livenessMillis: scenario.livenessMillis, thresholds: scenario.thresholdsOnItsBackend)
             for name in scenario.checks.isEmpty ? Checkers.names : scenario.checks {
                 guard let checker = Checkers.named(name) else {
                     result.checks.append(CheckResult(name: name, verdict: .unknown, detail: "no checker is named \(name)"))
@@ -68,7 +66,7 @@ enum Analysis {
             }
         }
         result.checks.append(workersExitedCleanly(history))
-        result.checks += thresholdResults(scenario.thresholds, result)
+        result.checks += thresholdResults(scenario.thresholdsOnItsBackend, result)
         result.checks = result.checks.map { judgeExpected($0, scenario.expectedFailures) }
         var verdict: Verdict = problems.isEmpty && final != nil ? .pass : .unknown
         for check in result.checks { verdict = verdict.combined(with: check.verdict) }
@@ -212,7 +210,7 @@ enum Analysis {
     }
 
     private static func thresholdResults(_ thresholds: [Threshold], _ result: ScenarioResult) -> [CheckResult] {
-        thresholds.filter { $0.backends?.contains(result.scenario.backend) ?? true }.map { t in
+        thresholds.map { t in
             let (label, summary): (String, LatencySummary?) =
                 switch t.subject {
                 case .op(let op): (op, result.latency[op])

@@ -67,12 +67,12 @@ public struct SuiteRunner {
         var scenarios = options.scenarios.flatMap(Self.expandEnumerations)
         // A scenario meant for other backends only (`backends: [postgres]`) is not run, and the run says so.
         let backendName = options.backend?.scenarioBackend ?? "sqlite"
-        let elsewhere = scenarios.filter { !($0.backends?.contains(backendName) ?? true) }
+        let elsewhere = scenarios.filter { !$0.isMeant(for: backendName) }
         if !elsewhere.isEmpty {
             let line = "not run on \(backendName): \(elsewhere.map(\.name).joined(separator: ", ")) (meant for \(Set(elsewhere.flatMap { $0.backends ?? [] }).sorted().joined(separator: ", ")) only)"
             options.progress(line)
             report.environment["scenarios_for_other_backends"] = line
-            scenarios.removeAll { !($0.backends?.contains(backendName) ?? true) }
+            scenarios.removeAll { !$0.isMeant(for: backendName) }
         }
         if let backend = options.backend {
             let skipped = scenarios.filter { backend.reasonNotToRun($0) != nil }

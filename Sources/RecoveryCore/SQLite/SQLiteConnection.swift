@@ -12,6 +12,13 @@ public enum Durability: String, Sendable, CaseIterable, CustomStringConvertible 
 
     public var description: String { rawValue }
 
+    /// The durability of a `sqlite:DURABILITY` backend spec (`sqlite:normal`); nil for a spec
+    /// of another backend or an unknown durability. The one reading of that prefix.
+    public init?(sqliteSpec spec: String) {
+        guard spec.hasPrefix("sqlite:") else { return nil }
+        self.init(rawValue: String(spec.dropFirst("sqlite:".count)))
+    }
+
     var pragmaValue: String {
         switch self {
         case .full: "FULL"
