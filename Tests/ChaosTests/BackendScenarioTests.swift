@@ -19,6 +19,12 @@ import Testing
               - {op: checkpoint.commit, p50: 1ms}
             """, path: "Scenarios/s.yaml")
         #expect(scenario.thresholds.map(\.backends) == [["sqlite"], nil])
+        // The analysis judges `thresholdsOnItsBackend`: both on SQLite, the unscoped one elsewhere.
+        var run = scenario
+        run.backend = "sqlite"
+        #expect(run.thresholdsOnItsBackend.map(\.percentile) == [.p99, .p50])
+        run.backend = "postgres"
+        #expect(run.thresholdsOnItsBackend.map(\.percentile) == [.p50])
         let problems = loaderProblems(Self.writer + "\nthresholds:\n  - {op: x, p99: 1ms, on: sqlite}")
         #expect(problems.contains { $0.field == "thresholds[0].on" && $0.message.contains("expected a list") })
     }
@@ -31,6 +37,7 @@ import Testing
               - {kind: command, target: writer, after_ops: 5, run: [bash, ci/postgres.sh, restart]}
             """, path: "Scenarios/s.yaml")
         #expect(scenario.backends == ["postgres"])
+        #expect(scenario.isMeant(for: "postgres") && !scenario.isMeant(for: "sqlite"))
         #expect(scenario.faults.first?.options == .command(["bash", "ci/postgres.sh", "restart"]))
         #expect(scenario.faults.first?.kind.usesShim == false)
         let missing = loaderProblems(Self.writer + "\nfaults:\n  - {kind: command, target: writer, after_ops: 5}")
