@@ -1,10 +1,11 @@
 // swift-tools-version: 6.1
 // Ordeal: chaos testing and benchmarking for crash-recovery software.
+// Linux only: the runner and workers use Glibc, LD_PRELOAD, /proc and prctl, so no other
+// platform is declared.
 import PackageDescription
 
 let package = Package(
     name: "Ordeal",
-    platforms: [.macOS(.v14)],
     products: [
         .library(name: "RecoveryCore", targets: ["RecoveryCore"]),
         .library(name: "WorkerKit", targets: ["WorkerKit"]),
@@ -25,61 +26,81 @@ let package = Package(
         .systemLibrary(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
-        // Shared by the CLI and the libraries: canonical JSON, hashing, exit codes.
+        // C helpers for calls Swift cannot make (variadic prctl, pipe2), and the shim's control block.
+        .target(name: "COrdealShims"),
+        // The one system-call layer: errno-carrying errors, EINTR retry, clocks, whole-file and
+        // atomic writes, child processes. Every module reaches the kernel through it.
+        .target(name: "OrdealSystem", dependencies: ["COrdealShims"], path: "Sources/System"),
+        // Shared by the CLI and the libraries: canonical JSON, digests, exit statuses, the one
+        // number and duration formatter, durability levels, SVG plots.
         .target(
             name: "OrdealSupport",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        // The recovery core: checkpoints with evidence, leases with fencing, the sweep,
-        // the idempotency store and the task runner, over a storage interface.
-        .target(
-            name: "RecoveryCore",
-            dependencies: [
-                "CSQLite", "OrdealSupport",
-                .product(name: "Logging", package: "swift-log"),
-            ]),
+            dependencies: ["OrdealSystem", .product(name: "Crypto", package: "swift-crypto")]),
         // HDR histograms and latency summaries. Not named `Metrics`: postgres-nio brings
         // swift-metrics, whose module has that name, and SwiftPM forbids two.
         .target(
             name: "OrdealMetrics",
             dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")], path: "Sources/Metrics"),
-        // The worker library: roles a child process plays, speaking JSON lines.
-        .target(name: "WorkerKit", dependencies: ["RecoveryCore", "OrdealSupport", "COrdealShims", "BenchKit"]),
-        // C helpers for calls Swift cannot make (variadic prctl).
-        .target(name: "COrdealShims"),
-        // Child processes, faults, histories and checkers (the scenario runner grows here).
+
+        // MARK: The judge: run -> history -> checkers -> report. None of it imports RecoveryCore.
+        // The model: scenarios, fault specs (one descriptor per kind), histories, final states, verdicts.
+        .target(name: "OrdealModel", dependencies: ["OrdealSupport", "OrdealMetrics"], path: "Sources/Model"),
+        // Every verdict, as pure functions of the history and the final state: it can reach nothing else.
+        .target(name: "OrdealCheckers", dependencies: ["OrdealModel", "OrdealSupport", "OrdealMetrics"], path: "Sources/Checkers"),
+        // The report model and its exporters (JSON, Markdown, JUnit, HTML, GitHub summary), plots, the schema.
+        .target(
+            name: "OrdealReports", dependencies: ["OrdealModel", "OrdealSupport", "OrdealMetrics", "OrdealSystem"],
+            path: "Sources/Reports", resources: [.embedInCode("report.schema.json")]),
+        // The runner: scenario loader, supervisor, worker processes, faults, analysis, rebuild.
         // Carries the LD_PRELOAD fault shim (Sources/FaultShim) as a resource.
         .target(
-            name: "Chaos",
+            name: "OrdealRunner",
             dependencies: [
-                "RecoveryCore", "OrdealSupport", "COrdealShims", "OrdealMetrics",
-                .product(name: "Yams", package: "Yams"),
+                "OrdealModel", "OrdealCheckers", "OrdealReports", "OrdealSupport", "OrdealSystem", "OrdealMetrics",
+                "COrdealShims", "CSQLite", .product(name: "Yams", package: "Yams"),
             ],
-            plugins: ["BuildFaultShim"]),
+            path: "Sources/Runner", plugins: ["BuildFaultShim"]),
         // Builds libordeal_shim.so with plain clang (libc and libunwind only, no Swift runtime).
         .plugin(name: "BuildFaultShim", capability: .buildTool()),
         // Evidence: manifests of SHA-256 digests, DSSE/in-toto signatures, and their verification.
         .target(
             name: "Evidence",
-            dependencies: ["OrdealSupport", .product(name: "Crypto", package: "swift-crypto")]),
-        // The PostgreSQL backend (postgres-nio), and backend specs (`sqlite:normal`, `memory`, `postgres://...`).
+            dependencies: ["OrdealSupport", "OrdealSystem", .product(name: "Crypto", package: "swift-crypto")]),
+
+        // MARK: The judged: Ordeal's own recovery core, its backends and workers.
+        // Checkpoints with evidence, leases with fencing, the sweep, the idempotency store and
+        // the task runner, over a storage interface.
+        .target(
+            name: "RecoveryCore",
+            dependencies: ["CSQLite", "OrdealSupport", "OrdealSystem", .product(name: "Logging", package: "swift-log")]),
+        // The PostgreSQL backend (postgres-nio).
         .target(
             name: "PostgresBackend",
             dependencies: [
-                "RecoveryCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "RecoveryCore", "OrdealSystem", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // Backend specs (`sqlite:normal`, `memory`, `postgres://...`).
         .target(name: "Backends", dependencies: ["RecoveryCore", "PostgresBackend"]),
+        // The worker library: roles a child process plays, speaking JSON lines.
+        .target(name: "WorkerKit", dependencies: ["RecoveryCore", "OrdealSupport", "OrdealSystem", "COrdealShims", "BenchKit"]),
         // What a benchmark worker runs: the workloads, the measuring loop, the worker protocol.
         // WorkerKit carries it, so every worker built on WorkerKit can be benchmarked.
-        .target(name: "BenchKit", dependencies: ["RecoveryCore", "OrdealMetrics", "OrdealSupport", "COrdealShims"]),
+        .target(
+            name: "BenchKit", dependencies: ["RecoveryCore", "OrdealMetrics", "OrdealSupport", "OrdealSystem", "COrdealShims"]),
         // Benchmarks of the core on backends, side by side: the runner of `ordeal bench`.
         .target(
             name: "Bench",
-            dependencies: ["BenchKit", "RecoveryCore", "OrdealMetrics", "OrdealSupport", "Chaos", "Backends", "PostgresBackend"]),
+            dependencies: [
+                "BenchKit", "RecoveryCore", "OrdealMetrics", "OrdealSupport", "OrdealSystem", "Backends", "PostgresBackend",
+            ]),
+
+        // MARK: Executables
         .executableTarget(
             name: "ordeal",
             dependencies: [
-                "RecoveryCore", "Bench", "BenchKit", "Chaos", "Evidence", "OrdealSupport", "Backends", "PostgresBackend",
+                "OrdealRunner", "OrdealReports", "OrdealModel", "Bench", "BenchKit", "Evidence", "OrdealSupport", "OrdealSystem",
+                "Backends", "PostgresBackend", "RecoveryCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "ordeal-worker", dependencies: ["WorkerKit", "Backends"]),
@@ -89,8 +110,13 @@ let package = Package(
             path: "Examples/custom-backend/Sources/custom-backend-worker"),
         // A deliberately faulty worker: each flag breaks one guarantee, so tests can show
         // that every checker fails on a system that violates it. Used only by the tests.
-        .executableTarget(name: "ordeal-faulty-worker", dependencies: ["WorkerKit", "RecoveryCore", "OrdealSupport"]),
-        .testTarget(name: "RecoveryCoreTests", dependencies: ["RecoveryCore", "OrdealSupport", "PostgresBackend", "PostgresTestSupport"]),
+        .executableTarget(
+            name: "ordeal-faulty-worker", dependencies: ["WorkerKit", "RecoveryCore", "OrdealSupport", "OrdealSystem"]),
+
+        // MARK: Tests, one target per module, plus end-to-end tests of the built binaries.
+        .testTarget(
+            name: "RecoveryCoreTests",
+            dependencies: ["RecoveryCore", "OrdealSupport", "OrdealSystem", "PostgresBackend", "PostgresTestSupport"]),
         // Starts a throwaway PostgreSQL cluster (ci/postgres.sh) for the tests that need one.
         .target(name: "PostgresTestSupport", dependencies: ["PostgresBackend"], path: "Tests/PostgresTestSupport"),
         .testTarget(
@@ -98,14 +124,21 @@ let package = Package(
             dependencies: ["Backends", "Bench", "PostgresBackend", "RecoveryCore", "PostgresTestSupport", "ordeal-worker"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "BenchKit", "OrdealMetrics", "RecoveryCore", "OrdealSupport"]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "OrdealSupport"]),
+        .testTarget(name: "SystemTests", dependencies: ["OrdealSystem"]),
+        .testTarget(name: "CheckersTests", dependencies: ["OrdealCheckers", "OrdealModel", "OrdealSupport", "OrdealMetrics"]),
         .testTarget(
-            name: "ChaosTests",
-            dependencies: ["Chaos", "RecoveryCore", "OrdealSupport", "OrdealMetrics", .product(name: "Yams", package: "Yams")]),
+            name: "ReportsTests", dependencies: ["OrdealReports", "OrdealCheckers", "OrdealModel", "OrdealSupport", "OrdealMetrics"]),
+        .testTarget(
+            name: "RunnerTests",
+            dependencies: [
+                "OrdealRunner", "OrdealCheckers", "OrdealModel", "OrdealSupport", "OrdealSystem", "OrdealMetrics",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "RecoveryCore", "Chaos", "OrdealSupport", "OrdealMetrics", "ordeal", "ordeal-worker", "ordeal-faulty-worker",
-                "custom-backend-worker",
+                "OrdealRunner", "OrdealModel", "OrdealReports", "OrdealSupport", "OrdealSystem", "OrdealMetrics",
+                "ordeal", "ordeal-worker", "ordeal-faulty-worker", "custom-backend-worker",
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import OrdealSupport
 import PostgresBackend
 import RecoveryCore
 import Synchronization

@@ -1,9 +1,7 @@
 import BenchKit
 import Foundation
-/// A percentile a tolerance can be set on.
-public enum Percentile: String, Sendable, Codable, CaseIterable {
-    case p50, p95, p99, p999 = "p99.9", max
-}
+import OrdealMetrics
+import OrdealSupport
 
 /// `--max-regression p99=10%`: how much worse than the baseline a percentile may get.
 public struct Tolerance: Sendable, Hashable, CustomStringConvertible {
@@ -16,17 +14,17 @@ public struct Tolerance: Sendable, Hashable, CustomStringConvertible {
         self.percent = percent
     }
 
-    public var description: String { "\(percentile.rawValue)=\(fmt(percent, digits: 1))%" }
+    public var description: String { "\(percentile.label)=\(fmt(percent, digits: 1))%" }
 
     /// Parses `p99=10%` (the `%` may be left out); `p999` is accepted for `p99.9`.
     public static func parse(_ text: String) throws(BenchError) -> Tolerance {
-        let valid = "valid: " + Percentile.allCases.map(\.rawValue).joined(separator: ", ")
+        let valid = "valid: " + Percentile.allCases.map(\.label).joined(separator: ", ")
         let parts = text.split(separator: "=", omittingEmptySubsequences: false)
         guard parts.count == 2 else {
             throw BenchError(.badTolerance, "--max-regression \"\(text)\" is not PERCENTILE=PERCENT; write it like p99=10%")
         }
         let name = parts[0].trimmingCharacters(in: .whitespaces).lowercased()
-        guard let percentile = Percentile(rawValue: name == "p999" ? "p99.9" : name) else {
+        guard let percentile = Percentile(name: name) else {
             throw BenchError(.badTolerance, "--max-regression \"\(text)\": unknown percentile \(name); \(valid)")
         }
         var amount = parts[1].trimmingCharacters(in: .whitespaces)
@@ -49,7 +47,7 @@ public struct Regression: Sendable, Hashable, CustomStringConvertible {
     public var increasePercent: Double { (current / baseline - 1) * 100 }
 
     public var description: String {
-        "REGRESSION: \(key.description): \(tolerance.percentile.rawValue) is \(fmt(current)) µs, "
+        "REGRESSION: \(key.description): \(tolerance.percentile.label) is \(fmt(current)) µs, "
             + "\(fmt(increasePercent))% above the baseline's \(fmt(baseline)) µs (tolerance \(fmt(tolerance.percent))%)."
     }
 }
@@ -62,7 +60,7 @@ public struct BaselineComparison: Sendable {
     /// Percentile comparisons made.
     public var compared = 0
 
-    public var exitStatus: Int32 { regressions.isEmpty ? 0 : 5 }
+    public var exitStatus: ExitStatus { regressions.isEmpty ? .passed : .regression }
 
     /// Compares every row of `current` that the baseline has, on every tolerance's percentile.
     public static func compare(current: [BenchRow], baseline: [BenchRow], tolerances: [Tolerance]) -> BaselineComparison {

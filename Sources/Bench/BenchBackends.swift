@@ -1,3 +1,4 @@
+import OrdealSystem
 import Backends
 import BenchKit
 import Foundation
@@ -86,7 +87,7 @@ public enum BenchBackends {
     /// Makes a new database for the run on the server `spec` names and returns its URL.
     static func newDatabase(on spec: String) throws -> PostgresURL {
         let server = try PostgresURL(parsing: spec)
-        let name = "ordeal_bench_\(BenchPosix.pid)_\(UInt32.random(in: 0...UInt32.max))"
+        let name = "ordeal_bench_\(Posix.pid)_\(UInt32.random(in: 0...UInt32.max))"
         try PostgresBackend.createDatabase(name, server: server)
         return server.with(database: name)
     }

@@ -1,5 +1,5 @@
 import BenchKit
-import Chaos
+import OrdealSupport
 
 /// The SVG plots of a bench run, drawn with the reports' `SVGPlot`.
 public enum BenchPlots {
@@ -31,7 +31,7 @@ public enum BenchPlots {
         plot.categories = ops.map { $0.replacingOccurrences(of: ".", with: ".\n") }
         plot.width = max(760, 110 + 70 * Double(ops.count))
         plot.yScale = .log
-        plot.yTickLabel = micros
+        plot.yTickLabel = { Format.micros($0) }
         return plot.render()
     }
 
@@ -46,11 +46,7 @@ public enum BenchPlots {
         }
         var plot = SVGPlot(title: "\(op): throughput against P99 by worker processes", xLabel: "operations per second, all workers", yLabel: "P99 latency", series: series)
         plot.yScale = .log
-        plot.yTickLabel = micros
+        plot.yTickLabel = { Format.micros($0) }
         return plot.render()
-    }
-
-    @Sendable static func micros(_ us: Double) -> String {
-        us >= 1000 ? fmt(us / 1000, digits: 1) + " ms" : fmt(us, digits: 1) + " µs"
     }
 }

@@ -1,3 +1,4 @@
+import OrdealSystem
 import BenchKit
 import OrdealSupport
 import RecoveryCore
@@ -54,14 +55,14 @@ public enum BenchSession {
             }
         }
         meta["sqlite"] = SQLiteBackend.sqliteVersion
-        let peak = BenchPosix.peakResidentKiB()
-        let workerPeak = BenchPosix.largestChildPeakKiB()
+        let peak = Posix.statusKiB("VmHWM")
+        let workerPeak = Posix.largestChildPeakKiB()
         if let peak { meta["peak_rss_mib"] = fmt(Double(peak) / 1024) }
         if !plan.workerCommand.isEmpty { meta["largest_worker_peak_rss_mib"] = fmt(Double(workerPeak) / 1024) }
         return BenchOutcome(
             report: BenchReport(results: cells.rows, meta: meta), histograms: cells.histograms, peakResidentKiB: peak,
-            largestWorkerKiB: workerPeak, residentAnonKiB: BenchPosix.statusKiB("RssAnon"),
-            residentFileKiB: BenchPosix.statusKiB("RssFile"))
+            largestWorkerKiB: workerPeak, residentAnonKiB: Posix.statusKiB("RssAnon"),
+            residentFileKiB: Posix.statusKiB("RssFile"))
     }
 
     /// The peak-memory line every run prints.

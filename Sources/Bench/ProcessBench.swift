@@ -1,6 +1,6 @@
 import Backends
 import BenchKit
-import Chaos
+import OrdealSystem
 import Foundation
 import OrdealMetrics
 import PostgresBackend

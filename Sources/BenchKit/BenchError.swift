@@ -1,7 +1,9 @@
+import OrdealSupport
+
 /// An error of the benchmark runner: a stable code and a sentence naming the flag, file or
 /// worker and the fix. `badInput` errors are the caller's to correct (exit 2); `workerFailed`
 /// means the harness broke and nothing can be concluded (exit 3).
-public struct BenchError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct BenchError: ExitStatusProviding, Sendable, Equatable {
     /// A stable code; new codes can be added without breaking callers that switch on the known ones.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         enum Value: String {
@@ -35,4 +37,9 @@ public struct BenchError: Error, CustomStringConvertible, Sendable, Equatable {
     public var isBadInput: Bool { code != .workerFailed && code != .io }
 
     public var description: String { "[\(code)] \(message)" }
+
+    public var exitStatus: ExitStatus {
+        if isBadInput { return .badInput }
+        return code == .workerFailed ? .unknown : .internalError
+    }
 }

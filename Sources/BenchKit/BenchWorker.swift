@@ -1,3 +1,4 @@
+import OrdealSystem
 import Foundation
 import OrdealMetrics
 import OrdealSupport
@@ -46,7 +47,7 @@ public enum BenchWorker {
     public static func run(_ options: Options, open: Opener, write: (String) -> Void) throws {
         BenchKitPosix.blockStartSignal()
         // Die with the runner: a worker never outlives it, even one killed with SIGKILL.
-        guard BenchKitPosix.dieWithParent() else {
+        guard Posix.dieWithParent() else {
             throw BenchError(.workerFailed, "prctl(PR_SET_PDEATHSIG) failed, so this worker could outlive its runner")
         }
         let backend = try open(options.backend, options.database)

@@ -1,3 +1,4 @@
+import OrdealSystem
 import OrdealMetrics
 import RecoveryCore
 
@@ -51,7 +52,7 @@ public struct MonotonicClock: BenchClock {
             let left = deadline - now
             // Sleep coarse, then spin the last 500 µs: a sleep on a busy machine overshoots by
             // 50-200 µs (timer slack and wake-up), which would count as the system's latency.
-            if left > 1_000_000 { BenchKitPosix.sleep(nanos: left - 500_000) }
+            if left > 1_000_000 { Posix.sleep(nanos: left - 500_000) }
         }
     }
 }

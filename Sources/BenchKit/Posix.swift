@@ -1,21 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import COrdealShims
 
-/// Every system call of the BenchKit module goes through here.
+/// What only a bench worker asks of the system: the start signal that makes every worker of a
+/// round begin at once. Everything else goes through `OrdealSystem.Posix`.
 enum BenchKitPosix {
-    static func sleep(nanos: UInt64) {
-        var request = timespec(tv_sec: Int(nanos / 1_000_000_000), tv_nsec: Int(nanos % 1_000_000_000))
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
-    }
-
-    /// Asks the kernel to kill this process when its parent dies; false when it cannot.
-    static func dieWithParent() -> Bool { ordeal_set_parent_death_signal(SIGKILL) == 0 }
-
-    // MARK: The start signal of worker processes
-
     static let startSignal = SIGUSR1
 
     /// Blocks the start signal, so that one sent before `waitForStartSignal` stays pending.

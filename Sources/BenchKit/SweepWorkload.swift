@@ -1,3 +1,4 @@
+import OrdealSystem
 import OrdealSupport
 import RecoveryCore
 
@@ -28,7 +29,7 @@ extension Workloads {
             clock.advance(byMillis: 10)
             // A backend on its server's clock (PostgreSQL) ignores the caller's time for expiry:
             // the 1 ms leases must expire in real time too.
-            BenchKitPosix.sleep(nanos: 5_000_000)
+            Posix.sleep(nanos: 5_000_000)
         }) { (_: Void) throws in
             let result = try sweep.runOnce()
             guard result.recovered == size else {

@@ -71,7 +71,7 @@ public enum Attestation {
             throw EvidenceError(.invalidArgument, "the attestation predicate cannot be encoded as JSON (\(error))")
         }
         let envelope = try DSSE.Envelope(signing: payload, payloadType: DSSE.inTotoPayloadType, key: key)
-        try Posix.writeAtomically(directory + "/" + fileName, envelope.encoded())
+        try Files.writeAtomically(directory + "/" + fileName, envelope.encoded())
         return envelope
     }
 

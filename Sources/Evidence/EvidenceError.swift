@@ -1,3 +1,4 @@
+import OrdealSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -62,5 +63,20 @@ public struct EvidenceError: Error, CustomStringConvertible, Sendable {
         var text = "[\(code)] \(message)"
         if let errno { text += ": \(String(cString: strerror(errno))) (errno: \(errno))" }
         return text
+    }
+}
+
+extension EvidenceError: ExitStatusProviding {
+    /// A key, an argument or a path of the caller's (one that is missing, not permitted or read
+    /// only) is bad input; a signing primitive or another failed call is Ordeal's own (4).
+    public var exitStatus: ExitStatus {
+        switch code {
+        case .alreadyExists, .invalidKey, .invalidArgument, .unsupportedFile, .malformedManifest, .malformedEnvelope:
+            return .badInput
+        case .io where [ENOENT, ENOTDIR, EACCES, EPERM, EROFS, EISDIR, ELOOP, ENAMETOOLONG].contains(errno ?? 0):
+            return .badInput
+        default:
+            return .internalError
+        }
     }
 }

@@ -28,14 +28,14 @@ public enum KeyGen {
         let files = (key: prefix + ".key", pub: prefix + ".pub")
         let key = SigningKey(generating: algorithm)
         let publicKey = key.publicKey
-        if Posix.kind(files.pub) != nil {
+        if Files.kind(files.pub) != nil {
             throw EvidenceError(.alreadyExists, "\(files.pub) already exists; refusing to overwrite it (move it away or choose another prefix)")
         }
-        try Posix.createExclusive(files.key, Array(key.pemRepresentation.utf8), mode: 0o600)
+        try Files.createExclusive(files.key, Array(key.pemRepresentation.utf8), mode: 0o600)
         do {
-            try Posix.createExclusive(files.pub, Array(publicKey.pemRepresentation.utf8), mode: 0o644)
+            try Files.createExclusive(files.pub, Array(publicKey.pemRepresentation.utf8), mode: 0o644)
         } catch {
-            Posix.remove(files.key)  // ours: created above, so no one else's key is lost
+            Files.remove(files.key)  // ours: created above, so no one else's key is lost
             throw error
         }
         return KeyFiles(privateKeyPath: files.key, publicKeyPath: files.pub, keyID: publicKey.keyID)
@@ -45,7 +45,7 @@ public enum KeyGen {
 extension SigningKey {
     /// Reads a PKCS#8 PEM private key file, such as `PREFIX.key` from `KeyGen.write(prefix:algorithm:)`.
     public init(pemFile path: String) throws(EvidenceError) {
-        let bytes = try Posix.readAll(path)
+        let bytes = try Files.readAll(path)
         do {
             try self.init(pemRepresentation: String(decoding: bytes, as: UTF8.self))
         } catch {
@@ -57,7 +57,7 @@ extension SigningKey {
 extension VerifyingKey {
     /// Reads an SPKI PEM public key file, such as `PREFIX.pub` from `KeyGen.write(prefix:algorithm:)`.
     public init(pemFile path: String) throws(EvidenceError) {
-        let bytes = try Posix.readAll(path)
+        let bytes = try Files.readAll(path)
         do {
             try self.init(pemRepresentation: String(decoding: bytes, as: UTF8.self))
         } catch {

@@ -77,7 +77,7 @@ public struct Manifest: Sendable, Hashable {
     /// what is excluded). Throws `unsupportedFile` for a symbolic link, pipe, socket or device.
     public static func scan(directory: String) throws(EvidenceError) -> Manifest {
         var artifacts: [Artifact] = []
-        for entry in try Posix.walk(directory) where !isExcluded(entry.path) {
+        for entry in try Files.walk(directory) where !isExcluded(entry.path) {
             guard entry.kind == .file else {
                 let what = if case .other(let name) = entry.kind { name } else { "directory" }
                 throw EvidenceError(
@@ -95,7 +95,7 @@ public struct Manifest: Sendable, Hashable {
     @discardableResult
     public static func write(directory: String) throws(EvidenceError) -> Manifest {
         let manifest = try scan(directory: directory)
-        try Posix.writeAtomically(directory + "/" + fileName, manifest.encoded())
+        try Files.writeAtomically(directory + "/" + fileName, manifest.encoded())
         return manifest
     }
 
@@ -103,7 +103,7 @@ public struct Manifest: Sendable, Hashable {
     public static func hash(file path: String) throws(EvidenceError) -> (bytes: Int64, sha256: String) {
         var hasher = Digest.Hasher()
         var count: Int64 = 0
-        try Posix.readFile(path) { chunk in
+        try Files.readFile(path) { chunk in
             hasher.update(chunk)
             count += Int64(chunk.count)
         }

@@ -41,13 +41,13 @@ public enum Verifier {
         directory: String, publicKey: VerifyingKey? = nil, schemaCheck: ((JSONValue) -> [String])? = nil
     ) -> VerificationResult {
         var result = VerificationResult(problems: [], notes: [], checkedFiles: 0, signatureChecked: false)
-        guard Posix.kind(directory) == .directory else {
+        guard Files.kind(directory) == .directory else {
             result.problems.append("\(directory): not a directory, so there is no run to verify")
             return result
         }
-        let entries: [String: Posix.EntryKind]
+        let entries: [String: Files.EntryKind]
         do {
-            entries = Dictionary(try Posix.walk(directory).map { ($0.path, $0.kind) }, uniquingKeysWith: { a, _ in a })
+            entries = Dictionary(try Files.walk(directory).map { ($0.path, $0.kind) }, uniquingKeysWith: { a, _ in a })
         } catch {
             result.problems.append("\(directory): the folder cannot be listed (\(error))")
             return result
@@ -64,7 +64,7 @@ public enum Verifier {
 
     /// The bytes of `manifest.json`, or nil with the problem recorded.
     private static func readReserved(
-        _ name: String, in directory: String, entries: [String: Posix.EntryKind], into result: inout VerificationResult
+        _ name: String, in directory: String, entries: [String: Files.EntryKind], into result: inout VerificationResult
     ) -> [UInt8]? {
         guard let kind = entries[name] else {
             result.problems.append("\(name): MISSING: the run folder has no manifest, so no file can be checked")
@@ -74,7 +74,7 @@ public enum Verifier {
             result.problems.append("\(name): not a regular file, so it cannot be trusted")
             return nil
         }
-        do { return try Posix.readAll(directory + "/" + name) } catch {
+        do { return try Files.readAll(directory + "/" + name) } catch {
             result.problems.append("\(name): cannot be read (\(error))")
             return nil
         }
@@ -98,7 +98,7 @@ public enum Verifier {
     }
 
     private static func checkFiles(
-        _ manifest: Manifest, directory: String, entries: [String: Posix.EntryKind], into result: inout VerificationResult
+        _ manifest: Manifest, directory: String, entries: [String: Files.EntryKind], into result: inout VerificationResult
     ) {
         var listed: Set<String> = []
         for artifact in manifest.artifacts {
@@ -131,7 +131,7 @@ public enum Verifier {
         }
     }
 
-    private static func describe(_ kind: Posix.EntryKind) -> String {
+    private static func describe(_ kind: Files.EntryKind) -> String {
         switch kind {
         case .file: "a regular file"
         case .directory: "a directory"
@@ -140,7 +140,7 @@ public enum Verifier {
     }
 
     private static func checkAttestation(
-        directory: String, entries: [String: Posix.EntryKind], manifest: Manifest?, manifestBytes: [UInt8]?,
+        directory: String, entries: [String: Files.EntryKind], manifest: Manifest?, manifestBytes: [UInt8]?,
         publicKey: VerifyingKey?, into result: inout VerificationResult
     ) {
         let name = Attestation.fileName
@@ -156,7 +156,7 @@ public enum Verifier {
         let envelope: DSSE.Envelope
         do throws(EvidenceError) {
             guard entries[name] == .file else { throw EvidenceError(.malformedEnvelope, "it is not a regular file") }
-            envelope = try DSSE.Envelope(decoding: try Posix.readAll(directory + "/" + name))
+            envelope = try DSSE.Envelope(decoding: try Files.readAll(directory + "/" + name))
         } catch {
             result.problems.append("\(name): malformed: \(error.message)")
             return
@@ -232,7 +232,7 @@ public enum Verifier {
     ) {
         let value: JSONValue
         do {
-            value = try JSONParser.parse(try Posix.readAll(directory + "/report.json"))
+            value = try JSONParser.parse(try Files.readAll(directory + "/report.json"))
         } catch let error as EvidenceError {
             result.problems.append("report.json: cannot be read for the schema check (\(error))")
             return

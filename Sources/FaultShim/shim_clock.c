@@ -1,8 +1,13 @@
 /* libordeal_shim.so, clock skew: an offset on CLOCK_REALTIME and what derives from it
  * (gettimeofday, time, the coarse clock), and optionally on the monotonic and boot-time
- * clocks; as a jump, a strobe or a drift. Only this process sees it, never the host. */
+ * clocks; as a jump, a strobe or a drift. Only this process sees it, never the host.
+ *
+ * Async-signal-safety (clock_gettime is on POSIX's list, and is read from signal handlers):
+ * clock_gettime, gettimeofday and time are the real call, a few atomic loads of the control
+ * file and, when a skew applies, the real CLOCK_MONOTONIC and a hit: lock-free and without
+ * malloc, except the backtrace of the first ORDEAL_SHIM_TRACES skewed readings (see
+ * ordeal_shim_hit in shim_internal.h). */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -56,14 +61,14 @@ static void shift(struct timespec *ts, int64_t ns) {
 /* Every skewed reading counts as a hit; only the first ORDEAL_SHIM_TRACES keep a backtrace, so
  * a clock read a million times does not cost a million stack walks. */
 static void note(const char *call) {
-    if (ordeal_shim_busy) return;
-    ordeal_shim_busy = 1;
+    if (ordeal_in_shim()) return;
+    int outer = ordeal_enter();
     ordeal_shim_hit(ORDEAL_FAULT_CLOCK, call);
-    ordeal_shim_busy = 0;
+    ordeal_leave(outer);
 }
 
 SHIM_EXPORT int clock_gettime(clockid_t id, struct timespec *ts) {
-    int rc = ordeal_real_clock_gettime(id, ts);
+    int rc = REAL(CLOCK_GETTIME)(id, ts);
     if (rc != 0) return rc;
     int64_t ns = skew_ns(clock_bit(id));
     if (ns) {
@@ -74,9 +79,7 @@ SHIM_EXPORT int clock_gettime(clockid_t id, struct timespec *ts) {
 }
 
 SHIM_EXPORT int gettimeofday(struct timeval *restrict tv, void *restrict tz) {
-    static int (*real)(struct timeval *, void *);
-    if (!real) real = dlsym(RTLD_NEXT, "gettimeofday");
-    int rc = real(tv, tz);
+    int rc = REAL(GETTIMEOFDAY)(tv, tz);
     if (rc != 0) return rc;
     int64_t ns = skew_ns(ORDEAL_CLOCK_REALTIME);
     if (ns) {
@@ -91,7 +94,7 @@ SHIM_EXPORT int gettimeofday(struct timeval *restrict tv, void *restrict tz) {
 
 SHIM_EXPORT time_t time(time_t *out) {
     struct timespec ts;
-    ordeal_real_clock_gettime(CLOCK_REALTIME, &ts);
+    REAL(CLOCK_GETTIME)(CLOCK_REALTIME, &ts);
     int64_t ns = skew_ns(ORDEAL_CLOCK_REALTIME);
     if (ns) {
         shift(&ts, ns);

@@ -1,4 +1,8 @@
+import OrdealSystem
+
 /// Ordeal's exit-code contract, the same for every command; `--help` and the README list it.
+/// `failed` (1) comes only from a verdict: a check, a verification or a comparison. Every error
+/// says its own status (`ExitStatusProviding`), and `ordeal` turns it into the exit in one place.
 public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// Everything ran and every check passed.
     case passed = 0
@@ -22,4 +26,23 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
           4  internal error in Ordeal
           5  a benchmark regressed past its baseline tolerance
         """
+}
+
+/// An error that says which exit status it means. `ordeal` prints it once, as `Error: ...`,
+/// and exits with that status; an error that says nothing is an internal error (4).
+public protocol ExitStatusProviding: Error, CustomStringConvertible {
+    var exitStatus: ExitStatus { get }
+}
+
+/// Bad input (exit 2): a sentence naming the file or the option, and the fix.
+public struct BadInput: ExitStatusProviding, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+    public var exitStatus: ExitStatus { .badInput }
+}
+
+/// A system call that failed where no caller turned it into something more precise: Ordeal's
+/// own I/O broke (exit 4), never a verdict.
+extension SystemError: ExitStatusProviding {
+    public var exitStatus: ExitStatus { .internalError }
 }

@@ -1,4 +1,7 @@
-import Foundation
+import OrdealSystem
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An append-only file of JSON lines (a run's history), created or truncated when opened. Lines
 /// wait in a buffer until `flush`; every failure throws, naming the file and the fix, because a
@@ -6,21 +9,22 @@ import Foundation
 public final class JSONLinesFile {
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public let description: String
+        /// The failed call, with its errno.
+        public let underlying: SystemError
     }
 
     public let path: String
-    private let handle: FileHandle
+    private var fd: Int32
     private var buffer: [UInt8] = []
 
     public init(path: String) throws(Failure) {
         self.path = path
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-            throw Failure(description: "cannot create the history file \(path); check that its folder exists and is writable")
+        do { fd = try Posix.open(path, O_WRONLY | O_CREAT | O_TRUNC) } catch {
+            throw Failure(description: "cannot create the history file: \(error); check that its folder exists and is writable", underlying: error)
         }
-        self.handle = handle
     }
 
-    deinit { try? handle.close() }
+    deinit { if fd >= 0 { Posix.close(fd) } }
 
     /// Buffers one line (`line` without its newline).
     public func append(_ line: some Sequence<UInt8>) {
@@ -33,8 +37,8 @@ public final class JSONLinesFile {
 
     public func flush() throws(Failure) {
         guard !buffer.isEmpty else { return }
-        do { try handle.write(contentsOf: buffer) } catch {
-            throw Failure(description: "cannot write the history file \(path): \(error.localizedDescription); check the free space of its disk")
+        do { try Posix.writeAll(fd, buffer, subject: path) } catch {
+            throw Failure(description: "cannot write the history file: \(error); check the free space of its disk", underlying: error)
         }
         buffer.removeAll(keepingCapacity: true)
     }
@@ -42,11 +46,10 @@ public final class JSONLinesFile {
     /// Flushes, syncs to disk and closes.
     public func close() throws(Failure) {
         try flush()
-        do {
-            try handle.synchronize()
-            try handle.close()
-        } catch {
-            throw Failure(description: "cannot sync the history file \(path): \(error.localizedDescription)")
+        do { try Posix.fsync(fd, subject: path) } catch {
+            throw Failure(description: "cannot sync the history file: \(error)", underlying: error)
         }
+        Posix.close(fd)
+        fd = -1
     }
 }

@@ -1,3 +1,4 @@
+import OrdealSupport
 import Logging
 import PostgresNIO
 import RecoveryCore

@@ -1,3 +1,4 @@
+import OrdealSystem
 import Synchronization
 
 /// Where the core reads the time (milliseconds since the Unix epoch): leases, TTLs and
@@ -23,14 +24,4 @@ public final class ManualClock: RecoveryClock {
     public func advance(byMillis delta: Int64) { now.withLock { $0 += delta } }
 
     public func set(millis: Int64) { now.withLock { $0 = millis } }
-}
-
-/// A monotonic stopwatch for durations (never the wall clock).
-public struct Stopwatch: Sendable {
-    /// When the stopwatch started, on `CLOCK_MONOTONIC` (the clock workers stamp events with).
-    public let startNanos = Posix.monotonicNanos()
-    public init() {}
-    public var elapsedNanos: UInt64 { Posix.monotonicNanos() - startNanos }
-    public var elapsedMillis: Double { Double(elapsedNanos) / 1_000_000 }
-    public static func nowNanos() -> UInt64 { Posix.monotonicNanos() }
 }

@@ -1,3 +1,4 @@
+import OrdealSystem
 import OrdealSupport
 import RecoveryCore
 
@@ -19,8 +20,8 @@ enum CheckpointWriterRole {
         let evidence = EvidencePack([.commandExit(command: "write", expected: 0, observed: 0)])
         var i = 0
         while i < count {
-            let snapshot: JSONValue = ["writer": .int(Int64(WorkerPosix.pid)), "i": .int(Int64(i))]
-            let start = WorkerPosix.monotonicNanos()
+            let snapshot: JSONValue = ["writer": .int(Int64(Posix.pid)), "i": .int(Int64(i))]
+            let start = Posix.monotonicNanos()
             do {
                 let (checkpoint, nanos) = try timed {
                     try checkpoints.commitStep(
@@ -35,9 +36,9 @@ enum CheckpointWriterRole {
                 let code = (error as? RecoveryError)?.underlying.map { JSONValue.string($0.symbol) } ?? .null
                 events.op(
                     "checkpoint.commit", key: task, outcome: full ? .fail : .info,
-                    latencyNanos: WorkerPosix.monotonicNanos() - start, value: ["error_code": code], error: "\(error)")
+                    latencyNanos: Posix.monotonicNanos() - start, value: ["error_code": code], error: "\(error)")
                 guard full, retryMillis > 0 else { throw error }
-                WorkerPosix.sleep(millis: retryMillis)
+                Posix.sleep(millis: retryMillis)
             }
         }
         return count

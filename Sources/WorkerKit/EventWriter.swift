@@ -1,3 +1,4 @@
+import OrdealSystem
 import OrdealSupport
 
 /// The outcome of one operation, as the worker protocol states it.
@@ -22,12 +23,12 @@ public struct EventWriter: Sendable {
     public func emit(_ fields: [String: JSONValue]) {
         var bytes = (try? CanonicalJSON.encode(.object(fields))) ?? Array("{\"event\":\"error\"}".utf8)
         bytes.append(0x0A)
-        if !WorkerPosix.writeAll(fd, bytes) { WorkerPosix.exit(70) }
+        do { try Posix.writeAll(fd, bytes) } catch { Posix.exit(70) }
     }
 
     public func ready(role: String, backend: String, extra: [String: JSONValue] = [:]) {
         var fields: [String: JSONValue] = [
-            "event": "ready", "pid": .int(Int64(WorkerPosix.pid)), "role": .string(role), "backend": .string(backend),
+            "event": "ready", "pid": .int(Int64(Posix.pid)), "role": .string(role), "backend": .string(backend),
             "versions": ["ordeal": .string(OrdealVersion.current), "protocol": 1],
         ]
         if let shim = WorkerPosix.faultShimVersion() { fields["shim"] = ["loaded": true, "version": .string(shim)] }
@@ -43,7 +44,7 @@ public struct EventWriter: Sendable {
             "latency_us": .double((Double(latencyNanos) / 100).rounded() / 10),
             // When the outcome was known, on CLOCK_MONOTONIC: the runner places the event in
             // time by it rather than by when it read the line.
-            "t_mono_ns": .int(Int64(WorkerPosix.monotonicNanos())),
+            "t_mono_ns": .int(Int64(Posix.monotonicNanos())),
         ]
         if let value { fields["value"] = value }
         if let error { fields["error"] = .string(error) }

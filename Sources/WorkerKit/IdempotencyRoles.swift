@@ -1,3 +1,4 @@
+import OrdealSystem
 import OrdealSupport
 import RecoveryCore
 
@@ -15,7 +16,7 @@ enum CacheClientRole {
             let request = LLMRequest(operation: "answer", prompt: "prompt \(i)", model: "ordeal-fake", taskID: task)
             let (result, nanos) = try timed {
                 try cache.getOrGenerate(request) {
-                    if stepMillis > 0 { WorkerPosix.sleep(millis: stepMillis) }
+                    if stepMillis > 0 { Posix.sleep(millis: stepMillis) }
                     try Effects.append(effects, "\(task):\(i)")
                     return "answer \(i) for \(task)"
                 }
@@ -47,7 +48,7 @@ enum ToolClientRole {
                 let (result, nanos) = try timed {
                     try ledger.executeOrReplay(call, policy: policy) {
                         try Effects.append(effects, "\(task):\(i)")
-                        if stepMillis > 0 { WorkerPosix.sleep(millis: stepMillis) }
+                        if stepMillis > 0 { Posix.sleep(millis: stepMillis) }
                         return "{\"exit\":0,\"line\":\"\(task):\(i)\"}"
                     }
                 }
@@ -65,15 +66,16 @@ enum ToolClientRole {
 /// A tool's real side effect: a line appended (and fsynced) to a file.
 public enum Effects {
     public static func append(_ path: String, _ line: String) throws {
-        let err = WorkerPosix.appendLine(path, line)
-        guard err == 0 else { throw RecoveryError(.storage, "cannot append to \(path): errno \(err); check the path is writable") }
+        do { try Posix.appendLine(path, line) } catch {
+            throw RecoveryError(.storage, "cannot append to the effects file: \(error); check the path is writable")
+        }
     }
 
     /// How many times each line is in the effects file; empty when the file does not exist.
     public static func counts(_ path: String) throws -> [String: Int] {
-        let (bytes, err) = WorkerPosix.readFile(path)
-        guard let bytes else {
-            throw RecoveryError(.storage, "cannot read the effects file \(path): errno \(err); check the path is readable")
+        let bytes: [UInt8]
+        do { bytes = try Posix.readBytes(path) ?? [] } catch {
+            throw RecoveryError(.storage, "cannot read the effects file: \(error); check the path is readable")
         }
         var counts: [String: Int] = [:]
         for line in bytes.split(separator: 0x0A) where !line.isEmpty {

@@ -1,3 +1,4 @@
+import OrdealSystem
 import OrdealSupport
 import RecoveryCore
 
@@ -21,7 +22,7 @@ public enum LeaseWorkerRole {
         let heartbeatMillis = try options.int("heartbeat-ms", default: 0)
         try seedItems(options: options, manager: manager)
         let startDelay = try options.int("start-delay-ms", default: 0)
-        if startDelay > 0 { WorkerPosix.sleep(millis: startDelay) }
+        if startDelay > 0 { Posix.sleep(millis: startDelay) }
         var ops = 0
         if try options.bool("abandon") ?? false {
             // Pending items are acquired before expired ones, so the first `items` acquisitions
@@ -39,7 +40,7 @@ public enum LeaseWorkerRole {
             let (acquired, nanos) = try timed { try manager.acquire() }
             guard let lease = acquired else {
                 if try openItems(backend) == 0 { break }
-                WorkerPosix.sleep(millis: pollMillis)
+                Posix.sleep(millis: pollMillis)
                 continue
             }
             events.op(
@@ -64,7 +65,7 @@ public enum LeaseWorkerRole {
             throw WorkerOptions.UsageError(description: "ordeal-worker: --lease-ms must be at least 1")
         }
         return LeaseManager(
-            store: store, holder: options.string("holder", default: "lease-worker-\(WorkerPosix.pid)"),
+            store: store, holder: options.string("holder", default: "lease-worker-\(Posix.pid)"),
             leaseMillis: Int64(leaseMillis))
     }
 
@@ -100,7 +101,7 @@ public enum LeaseWorkerRole {
         var reported = 0
         while remaining > 0 {
             let slice = heartbeatMillis > 0 ? min(heartbeatMillis, remaining) : remaining
-            WorkerPosix.sleep(millis: slice)
+            Posix.sleep(millis: slice)
             remaining -= slice
             guard heartbeatMillis > 0, remaining > 0 else { continue }
             do {
@@ -180,7 +181,7 @@ enum SweeperRole {
                 seenItems = try seenItems || !backend.workItems(status: nil, ids: nil).isEmpty
                 if seenItems, try LeaseWorkerRole.openItems(backend) == 0 { break }
             }
-            WorkerPosix.sleep(millis: interval)
+            Posix.sleep(millis: interval)
         }
         if expected >= 0, recovered != expected {
             throw RecoveryError(

@@ -1,3 +1,4 @@
+import OrdealSystem
 import OrdealSupport
 import RecoveryCore
 
@@ -14,7 +15,7 @@ enum TaskRunnerRole {
         let runner = TaskRunner(backend: backend)
         let definition = (0..<steps).map { index in
             TaskStep(name: "step-\(index)") { context in
-                if stepMillis > 0 { WorkerPosix.sleep(millis: stepMillis) }
+                if stepMillis > 0 { Posix.sleep(millis: stepMillis) }
                 let call = ToolRequest(tool: "append", command: "\(task):\(index)", taskID: task)
                 let result = try context.ledger.executeOrReplay(call, policy: context.toolPolicy) {
                     try Effects.append(effects, "\(task):\(index)")
@@ -28,9 +29,9 @@ enum TaskRunnerRole {
                     ]))
             }
         }
-        var started = WorkerPosix.monotonicNanos()
+        var started = Posix.monotonicNanos()
         let report = try runner.run(taskID: task, steps: definition) { checkpoint in
-            let now = WorkerPosix.monotonicNanos()
+            let now = Posix.monotonicNanos()
             events.op(
                 "task.step", key: task, outcome: .ok, latencyNanos: now - started,
                 value: ["step": checkpoint.snapshot["step"] ?? .null, "seq": .int(checkpoint.sequence)])

@@ -1,3 +1,4 @@
+import OrdealSystem
 import BenchKit
 import OrdealSupport
 import RecoveryCore
@@ -56,7 +57,7 @@ public enum WorkerMain {
                 let names = roles.keys.sorted().joined(separator: ", ")
                 throw WorkerOptions.UsageError(description: "ordeal-worker: unknown role '\(options.role)'; roles: \(names)")
             }
-            if options.string("die-with-parent", default: "true") == "true", !WorkerPosix.dieWithParent() {
+            if options.string("die-with-parent", default: "true") == "true", !Posix.dieWithParent() {
                 WorkerPosix.printError("ordeal-worker: the parent process is gone; exiting")
                 return 1
             }
@@ -113,9 +114,9 @@ extension WorkerMain {
 
 /// Runs `body`, timing it with the monotonic clock; returns its value and the nanoseconds.
 func timed<T>(_ body: () throws -> T) rethrows -> (T, UInt64) {
-    let start = WorkerPosix.monotonicNanos()
+    let start = Posix.monotonicNanos()
     let value = try body()
-    return (value, WorkerPosix.monotonicNanos() - start)
+    return (value, Posix.monotonicNanos() - start)
 }
 
 extension WorkerMain {
@@ -129,12 +130,12 @@ extension WorkerMain {
             WorkerPosix.printError("usage: ordeal-worker exec COMMAND [ARGS...]")
             return 2
         }
-        guard WorkerPosix.dieWithParent() else {
+        guard Posix.dieWithParent() else {
             WorkerPosix.printError("ordeal-worker exec: the parent process is gone; not starting \(command[0])")
             return 1
         }
-        let err = WorkerPosix.execvp(command)
-        WorkerPosix.printError("ordeal-worker exec: cannot run \(command[0]): errno \(err); check the command and PATH")
+        let error = Posix.exec(command)
+        WorkerPosix.printError("ordeal-worker exec: cannot run \(command[0]): \(error); check the command and PATH")
         return 127
     }
 }

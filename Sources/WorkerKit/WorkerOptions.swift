@@ -1,3 +1,4 @@
+import OrdealSupport
 import RecoveryCore
 
 /// The command line of a worker: `ordeal-worker ROLE --name value ...`.

@@ -1,3 +1,4 @@
+import OrdealSystem
 import OrdealSupport
 import RecoveryCore
 import WorkerKit
@@ -46,7 +47,7 @@ enum FaultyRoles {
     static func sleepIfRestarted(_ options: WorkerOptions, _ backend: any RecoveryBackend) throws {
         let task = options.string("task", default: "task-1")
         if try !backend.checkpoints(CheckpointQuery(taskID: task, limit: 1)).isEmpty {
-            FaultyPosix.sleep(millis: 2_000)
+            Posix.sleep(millis: 2_000)
         }
     }
 }

@@ -1,3 +1,4 @@
+import OrdealSystem
 import Foundation
 import OrdealSupport
 import RecoveryCore
@@ -67,7 +68,7 @@ enum FaultyWorker {
         if let at = rest.firstIndex(of: "--fault") {
             guard at + 1 < rest.count, let named = Fault(rawValue: rest[at + 1]) else {
                 let names = Fault.allCases.map(\.rawValue).joined(separator: ", ")
-                FaultyPosix.printError("ordeal-faulty-worker: --fault needs one of: \(names)")
+                try? Posix.writeAll(2, Array(("ordeal-faulty-worker: --fault needs one of: \(names)" + "\n").utf8))
                 return 2
             }
             fault = named

@@ -1,3 +1,6 @@
+import OrdealReports
+import OrdealModel
+import OrdealSystem
 import ArgumentParser
 import Bench
 import BenchKit
@@ -50,7 +53,7 @@ extension Ordeal.Bench {
     }
 }
 
-/// Runs a parsed `ordeal bench`, mapping its errors to Ordeal's exit codes.
+/// Runs a parsed `ordeal bench`; its errors say their own exit codes (`ordeal`'s main prints them).
 struct BenchCommand {
     let bench: Ordeal.Bench
 
@@ -62,15 +65,11 @@ struct BenchCommand {
         do {
             status = try BenchDriver.run(
                 try bench.request(directory: scratch), print: { Swift.print($0); fflush(nil) }, progress: { Tools.warn("bench: " + $0) })
-        } catch let error as BenchError {
-            Tools.warn("Error: \(error)")
-            throw ExitCode(error.isBadInput ? ExitStatus.badInput : ExitStatus.unknown)
-        } catch let error as BadInput {
+        } catch let error as any ExitStatusProviding {
             throw error
         } catch {
-            // A backend failed during the load phase or a sweep: nothing can be concluded.
-            Tools.warn("Error: ordeal bench could not finish, so its figures are void: \(error)")
-            throw ExitCode(ExitStatus.unknown)
+            // A backend failed during the load phase or a sweep: nothing can be concluded (exit 3).
+            throw BenchError(.workerFailed, "ordeal bench could not finish, so its figures are void: \(error)")
         }
         if status != .passed {
             Tools.warn("ordeal bench: a percentile regressed beyond its tolerance (see REGRESSION lines); exit \(status.rawValue)")

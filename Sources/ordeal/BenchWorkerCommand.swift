@@ -1,3 +1,6 @@
+import OrdealReports
+import OrdealModel
+import OrdealSystem
 import ArgumentParser
 import Backends
 import BenchKit

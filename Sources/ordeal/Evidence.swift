@@ -1,5 +1,8 @@
+import OrdealReports
+import OrdealModel
+import OrdealSystem
 import ArgumentParser
-import Chaos
+import OrdealRunner
 import Evidence
 import Foundation
 import OrdealSupport
@@ -24,12 +27,8 @@ extension Ordeal {
         var algorithm: SignatureAlgorithm = .ecdsaP256
 
         func run() throws {
-            do {
-                let files = try KeyGen.write(prefix: out, algorithm: algorithm)
-                print("wrote \(files.privateKeyPath) (private, mode 0600) and \(files.publicKeyPath); key id \(files.keyID)")
-            } catch {
-                throw BadInput("\(error)")
-            }
+            let files = try KeyGen.write(prefix: out, algorithm: algorithm)
+            print("wrote \(files.privateKeyPath) (private, mode 0600) and \(files.publicKeyPath); key id \(files.keyID)")
         }
     }
 
@@ -96,12 +95,7 @@ extension Ordeal {
         func run() throws {
             let key = try Sealing.signingKey(file: signKey)
             let directory = URL(fileURLWithPath: self.directory).resolvingSymlinksInPath().path
-            let report: RunReport
-            do {
-                report = try ReportRebuilder.rebuild(runDirectory: directory, workerPath: try Tools.workerPath())
-            } catch {
-                throw BadInput("\(error)")
-            }
+            let report = try ReportRebuilder.rebuild(runDirectory: directory, workerPath: try Tools.workerPath())
             try Sealing.seal(report, directory: directory, key: key)
             print("\(report.verdict.rawValue.uppercased()): rebuilt \(report.scenarios.count) scenarios in \(directory)")
             throw ExitCode(report.exitStatus)

@@ -1,25 +1,36 @@
+import OrdealReports
+import OrdealModel
+import OrdealSystem
 import ArgumentParser
 import Foundation
 import OrdealSupport
 
 @main
 struct Ordeal: ParsableCommand {
-    /// Parses and runs, keeping Ordeal's exit-code contract: ArgumentParser reports usage and
-    /// validation errors with EX_USAGE (64); Ordeal's contract says 2 for bad input.
+    /// Parses and runs; the one place where an error becomes an exit status. Every error says
+    /// its own (`ExitStatusProviding`) and is printed once, as `Error: ...`. ArgumentParser's
+    /// usage and validation errors (EX_USAGE, 64) are bad input, 2 in Ordeal's contract; a
+    /// verdict arrives as an `ExitCode`; anything else is an internal error (4), never 1, which
+    /// only a failed check may return.
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
-        } catch let error as BadInput {
-            FileHandle.standardError.write(Data(("Error: " + error.description + "\n").utf8))
-            Foundation.exit(ExitStatus.badInput.rawValue)
+        } catch let error as any ExitStatusProviding {
+            fail(error.description, error.exitStatus)
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
         } catch {
-            if exitCode(for: error).rawValue == 64 {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(ExitStatus.badInput.rawValue)
-            }
-            exit(withError: error)
+            let code = exitCode(for: error).rawValue
+            if code == 0 { exit(withError: error) }  // --help, --version
+            if code == 64 { fail(fullMessage(for: error), .badInput, prefix: "") }
+            fail("internal error: \(error)", .internalError)
         }
+    }
+
+    private static func fail(_ message: String, _ status: ExitStatus, prefix: String = "Error: ") -> Never {
+        FileHandle.standardError.write(Data((prefix + message + "\n").utf8))
+        Foundation.exit(status.rawValue)
     }
 
     static let configuration = CommandConfiguration(

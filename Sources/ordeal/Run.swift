@@ -1,6 +1,9 @@
+import OrdealReports
+import OrdealModel
+import OrdealSystem
 import ArgumentParser
 import Backends
-import Chaos
+import OrdealRunner
 import Foundation
 import OrdealSupport
 import PostgresBackend
@@ -59,12 +62,7 @@ extension Ordeal {
 
         func run() throws {
             let key = try Sealing.signingKey(file: signKey)
-            let scenarios: [Scenario]
-            do {
-                scenarios = try ScenarioLoader.loadAll(paths: paths)
-            } catch {
-                throw BadInput("\(error)")
-            }
+            let scenarios = try ScenarioLoader.loadAll(paths: paths)
             let runID = SuiteRunner.newRunID()
             let runDirectory = out ?? "Reports/\(runID)"
             try Tools.requireWritableDirectory(runDirectory, option: "--out")

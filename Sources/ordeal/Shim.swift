@@ -1,5 +1,8 @@
+import OrdealReports
+import OrdealModel
+import OrdealSystem
 import ArgumentParser
-import Chaos
+import OrdealRunner
 import Foundation
 import OrdealSupport
 
@@ -26,11 +29,7 @@ extension Ordeal {
         struct Path: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Print where libordeal_shim.so is.")
             func run() throws {
-                do {
-                    print(try FaultShim.libraryPath())
-                } catch {
-                    throw BadInput("\(error)")
-                }
+                print(try FaultShim.libraryPath())
             }
         }
 
@@ -56,15 +55,18 @@ extension Ordeal {
                 let folder = try FileManager.default.url(
                     for: .itemReplacementDirectory, in: .userDomainMask, appropriateFor: URL(fileURLWithPath: "/tmp"), create: true).path
                 defer { try? FileManager.default.removeItem(atPath: folder) }
-                let session: ShimSession
-                let environment: [String]
+                let session = try ShimSession(folder: folder, dataDirectory: data, journal: journal)
+                let environment = try session.environment()
+                let child: ChildProcess
                 do {
-                    session = try ShimSession(folder: folder, dataDirectory: data, journal: journal)
-                    environment = try session.environment()
+                    child = try ChildProcess(argv, environment: environment)
                 } catch {
-                    throw BadInput("\(error)")
+                    // The documented code of a command that cannot be started, as env(1) has it.
+                    FileHandle.standardError.write(Data("Error: cannot run \(argv[0]): \(error.reason); check the command and PATH\n".utf8))
+                    throw ExitCode(127)
                 }
-                let status = try ChildProcess.runPassingOutput(argv, environment: environment)
+                while let line = try child.readLine() { print(line) }
+                let status = try child.wait().exitCode
                 FileHandle.standardError.write(Data((session.summary + "\n").utf8))
                 throw ExitCode(status)
             }

@@ -1,12 +1,11 @@
+import OrdealReports
+import OrdealModel
+import OrdealSystem
+import OrdealSupport
 import ArgumentParser
 import Foundation
 
 /// Bad input found while running (a path, a file): reported as one `Error:` line, exit 2.
-struct BadInput: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// The CLI's file-system helpers: every failure becomes a one-line error naming the path and the fix.
 enum Tools {
     static func warn(_ line: String) {

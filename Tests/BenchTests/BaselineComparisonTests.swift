@@ -22,7 +22,7 @@ import Testing
         let comparison = BaselineComparison.compare(
             current: [row("checkpoint.commit", p50: 30, p99: 120)], baseline: [row("checkpoint.commit", p50: 30, p99: 100)],
             tolerances: [p99])
-        #expect(comparison.exitStatus == 5)
+        #expect(comparison.exitStatus.rawValue == 5)
         #expect(comparison.regressions.count == 1)
         let sentence = comparison.regressions[0].description
         #expect(sentence.contains("checkpoint.commit"))
@@ -35,7 +35,7 @@ import Testing
     @Test func aChangeWithinTheToleranceExitsZero() {
         let comparison = BaselineComparison.compare(
             current: [row("cache.hit", p50: 5, p99: 109)], baseline: [row("cache.hit", p50: 5, p99: 100)], tolerances: [p99])
-        #expect(comparison.exitStatus == 0)
+        #expect(comparison.exitStatus.rawValue == 0)
         #expect(comparison.regressions.isEmpty)
         #expect(comparison.compared == 1)
     }
@@ -44,7 +44,7 @@ import Testing
         let comparison = BaselineComparison.compare(
             current: [row("cache.hit", p50: 1, p99: 2)], baseline: [row("cache.hit", p50: 5, p99: 100)],
             tolerances: [Tolerance(percentile: .p50, percent: 0), p99])
-        #expect(comparison.exitStatus == 0)
+        #expect(comparison.exitStatus.rawValue == 0)
         #expect(comparison.compared == 2)
     }
 
@@ -52,7 +52,7 @@ import Testing
         // p50 doubled, but only p99 has a tolerance.
         let comparison = BaselineComparison.compare(
             current: [row("ledger.replay", p50: 10, p99: 100)], baseline: [row("ledger.replay", p50: 5, p99: 100)], tolerances: [p99])
-        #expect(comparison.exitStatus == 0)
+        #expect(comparison.exitStatus.rawValue == 0)
         let strict = BaselineComparison.compare(
             current: [row("ledger.replay", p50: 10, p99: 100)], baseline: [row("ledger.replay", p50: 5, p99: 100)],
             tolerances: [Tolerance(percentile: .p50, percent: 20), p99])
@@ -63,7 +63,7 @@ import Testing
         let comparison = BaselineComparison.compare(
             current: [row("cache.hit", p50: 5, p99: 500, workers: 2), row("cache.hit", p50: 5, p99: 500, backend: "memory")],
             baseline: [row("cache.hit", p50: 5, p99: 100)], tolerances: [p99])
-        #expect(comparison.exitStatus == 0)
+        #expect(comparison.exitStatus.rawValue == 0)
         #expect(comparison.unmatched.count == 2)
         #expect(comparison.lines(baselineName: "main").contains { $0.contains("not in baseline main") })
     }

@@ -1,3 +1,7 @@
+import OrdealReports
+import OrdealCheckers
+import OrdealSystem
+import OrdealModel
 import Foundation
 
 /// The executables this package built, found beside the test bundle (or in `$ORDEAL_BIN_DIR`).

@@ -1,3 +1,7 @@
+import OrdealReports
+import OrdealCheckers
+import OrdealSystem
+import OrdealModel
 import Foundation
 import OrdealSupport
 import Testing

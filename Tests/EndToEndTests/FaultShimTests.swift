@@ -1,4 +1,8 @@
-@testable import Chaos
+import OrdealReports
+import OrdealCheckers
+import OrdealSystem
+import OrdealModel
+@testable import OrdealRunner
 import Foundation
 import OrdealSupport
 import Testing
@@ -26,7 +30,7 @@ import Testing
 
         /// Runs `argv` with the shim loaded; returns its exit status and standard output.
         func run(_ argv: [String]) throws -> (status: TerminationStatus, lines: [String]) {
-            let env = FaultShim.environment(library: try FaultShim.libraryPath(), controlPath: control.path, inherited: ChaosPosix.environment)
+            let env = FaultShim.environment(library: try FaultShim.libraryPath(), controlPath: control.path, inherited: Posix.environment)
             let child = try ChildProcess(argv, environment: env, stderrPath: root + "/stderr.log")
             var lines: [String] = []
             while let line = try child.readLine() { lines.append(line) }

@@ -1,4 +1,8 @@
-import Chaos
+import OrdealReports
+import OrdealCheckers
+import OrdealSystem
+import OrdealModel
+import OrdealRunner
 import Foundation
 import OrdealSupport
 import Testing

@@ -1,3 +1,4 @@
+import OrdealSystem
 import Dispatch
 import Foundation
 import Synchronization

@@ -1,3 +1,4 @@
+import OrdealSupport
 import Testing
 
 @testable import RecoveryCore

@@ -8,12 +8,25 @@
 /// it MAP_SHARED.
 ///
 /// Invariants:
-/// - Every int64_t field is read and written with the atomic helpers below (relaxed order is
-///   enough: each field is meaningful on its own; a fault is armed by writing its parameters
-///   first and its `*_active` flag last, with release order, and read flag-first, acquire).
+/// - Every int64_t field, once the worker runs, is read and written only with the atomic
+///   helpers at the end of this file, on both sides (ShimControl.swift and the shim). They use
+///   one order for every field: acquire for loads, release for stores, acq_rel for
+///   read-modify-writes. Most fields are meaningful on their own and would do with relaxed;
+///   two protocols need the stronger order, and one order everywhere leaves no call site to
+///   get wrong: a fault is armed by storing its parameters first and its `*_active` flag last
+///   (release), and the shim loads the flag first (acquire), then the parameters, so it sees
+///   the parameters of that arming or a later one; a backtrace slot is published by storing
+///   `frames` last (release), read `frames`-first (acquire). The cost is nothing on x86-64
+///   (plain moves) and ldar/stlr on arm64. A disarm racing with a call in flight may let that
+///   one call still be faulted; that is accepted.
 /// - data_dir and journal_path never change once the worker has started.
 /// - Backtrace slots are claimed with an atomic fetch-add on `traces`, filled, and published by
 ///   storing `frames` last (release); a reader that sees frames > 0 sees the whole slot.
+/// - The layout of these structs (and of the journal record) is the ABI: ORDEAL_SHIM_ABI names
+///   it, and the _Static_asserts below the structs pin it, so a change of a field fails to
+///   compile until ORDEAL_SHIM_ABI is bumped and the numbers there are updated with it. There
+///   is no padding anywhere (every array is a multiple of 8 bytes), so the layout is the same
+///   on every 64-bit and 32-bit target.
 
 #include <stdint.h>
 
@@ -152,6 +165,42 @@ struct ordeal_journal_record {
     int64_t pid;
 };
 
+/// The layout of ORDEAL_SHIM_ABI 1. Changing a field, its type or its place breaks the files a
+/// runner and a shim of different builds share (the shim checks only magic and abi): bump
+/// ORDEAL_SHIM_ABI, then update the first assert and the numbers after it together.
+_Static_assert(ORDEAL_SHIM_ABI == 1, "ORDEAL_SHIM_ABI changed: make the layout asserts below describe the new layout, then set this number to it");
+_Static_assert(sizeof(struct ordeal_shim_frame) == 248, "ordeal_shim_frame changed size: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_shim_frame, module) == 8, "ordeal_shim_frame layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_shim_frame, symbol) == 128, "ordeal_shim_frame layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(sizeof(struct ordeal_shim_trace) == 4000, "ordeal_shim_trace changed size: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_shim_trace, call) == 8, "ordeal_shim_trace layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_shim_trace, frame) == 32, "ordeal_shim_trace layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(sizeof(struct ordeal_shim_stats) == 12016, "ordeal_shim_stats changed size: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_shim_stats, traces) == 8, "ordeal_shim_stats layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_shim_stats, trace) == 16, "ordeal_shim_stats layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(sizeof(struct ordeal_shim_control) == 49272, "ordeal_shim_control changed size: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_shim_control, abi) == 8, "ordeal_shim_control layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_shim_control, loaded_pid) == 16, "ordeal_shim_control layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_shim_control, data_dir) == 40, "ordeal_shim_control layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_shim_control, journal_path) == 552, "ordeal_shim_control layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_shim_control, disk_full_active) == 1064, "ordeal_shim_control layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_shim_control, io_error_active) == 1088, "ordeal_shim_control layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_shim_control, clock_active) == 1112, "ordeal_shim_control layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_shim_control, clock_since_ns) == 1160, "ordeal_shim_control layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_shim_control, journal_active) == 1168, "ordeal_shim_control layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_shim_control, journal_errors) == 1200, "ordeal_shim_control layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_shim_control, stats) == 1208, "ordeal_shim_control layout changed: bump ORDEAL_SHIM_ABI");
+/// The journal record is read by the runner of the same build; its layout is pinned with the
+/// same number, since a runner and a worker's shim of different builds share the journal too.
+_Static_assert(sizeof(struct ordeal_journal_record) == 48, "ordeal_journal_record changed size: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_journal_record, offset) == 8, "ordeal_journal_record layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_journal_record, size_before) == 24, "ordeal_journal_record layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_journal_record, path_len) == 32, "ordeal_journal_record layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_journal_record, data_len) == 36, "ordeal_journal_record layout changed: bump ORDEAL_SHIM_ABI");
+_Static_assert(__builtin_offsetof(struct ordeal_journal_record, pid) == 40, "ordeal_journal_record layout changed: bump ORDEAL_SHIM_ABI");
+
+/// Atomic access to the int64_t fields (acquire loads, release stores, acq_rel adds: see the
+/// invariants at the top of this file for why not relaxed).
 static inline int64_t ordeal_ctl_load(const int64_t *_Nonnull field) {
     return __atomic_load_n(field, __ATOMIC_ACQUIRE);
 }

@@ -1,3 +1,4 @@
+import OrdealSystem
 import OrdealSupport
 
 /// Checks evidence against the world: the file system, recorded exit codes, database rows.
@@ -15,7 +16,7 @@ public struct EvidenceVerifier: Sendable {
     public func check(_ evidence: Evidence) -> VerificationReport.ItemResult {
         switch evidence {
         case .artifactExists(let path, let kind):
-            guard let found = Posix.fileKind(path) else { return .init(holds: false, detail: "\(path) does not exist") }
+            guard let found = Posix.kind(path) else { return .init(holds: false, detail: "\(path) does not exist") }
             switch (kind, found) {
             case (.any, _), (.file, .file), (.directory, .directory):
                 return .init(holds: true, detail: "\(path) exists")

@@ -1,3 +1,4 @@
+import OrdealSystem
 /// The shared protocol of the LLM cache and the tool ledger: read the key; a stored result is
 /// returned; otherwise claim the key (compare-and-swap), produce the result, and store it.
 /// A live claim by another process is waited for, so the producer runs once.

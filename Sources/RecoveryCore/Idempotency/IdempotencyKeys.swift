@@ -1,3 +1,4 @@
+import OrdealSystem
 import OrdealSupport
 
 /// A request to an LLM. Every field that changes the answer is part of the cache key, so

@@ -1,3 +1,4 @@
+import OrdealSystem
 import OrdealSupport
 
 /// One pass over expired leases.

@@ -1,24 +1,9 @@
+import OrdealSupport
+import OrdealSystem
 import CSQLite
 
 /// How much a committed write survives: SQLite's `synchronous` setting, in WAL mode.
-public enum Durability: String, Sendable, CaseIterable, CustomStringConvertible {
-    /// `synchronous=FULL`: the WAL is fsynced at every commit; an acknowledged commit survives power loss.
-    case full
-    /// `synchronous=NORMAL`: fsync at WAL checkpoints only; survives a process crash, may lose
-    /// the most recent commits on power loss.
-    case normal
-    /// `synchronous=OFF`: no fsync at all; survives a process crash only.
-    case off
-
-    public var description: String { rawValue }
-
-    /// The durability of a `sqlite:DURABILITY` backend spec (`sqlite:normal`); nil for a spec
-    /// of another backend or an unknown durability. The one reading of that prefix.
-    public init?(sqliteSpec spec: String) {
-        guard spec.hasPrefix("sqlite:") else { return nil }
-        self.init(rawValue: String(spec.dropFirst("sqlite:".count)))
-    }
-
+extension Durability {
     var pragmaValue: String {
         switch self {
         case .full: "FULL"

@@ -1,0 +1,71 @@
+import OrdealMetrics
+import OrdealSupport
+
+/// Everything measured and judged of one scenario run.
+public struct ScenarioResult: Sendable {
+    public var scenario: Scenario
+    public var seed: UInt64
+    public var verdict: Verdict
+    public var checks: [CheckResult]
+    public var faults: [FaultRecord]
+    /// Per op (and `worker.ready`), over the whole run.
+    public var latency: [String: LatencySummary]
+    /// Phase (`before-fault`, `during-fault`, `after-recovery`) to op to latency.
+    public var latencyByPhase: [String: [String: LatencySummary]]
+    /// Kill to the restarted worker's first acknowledgement.
+    public var recovery: LatencySummary?
+    public var acknowledged: Int
+    public var failed: Int
+    public var indeterminate: Int
+    /// Acknowledged ops per 100 ms, from the scenario's start.
+    public var throughput: [Int]
+    /// Per op, latency per 100 ms bucket (buckets with no op are left out): for plots.
+    public var latencyTimeline: [String: [LatencyPoint]]
+    /// What each fault did, by fault index: for a kill `recovery_ms` (to the restarted
+    /// worker's first acknowledgement) and `acknowledged_before`; for a pause `stopped_ms`,
+    /// `target_acknowledged_meanwhile` (0 when the pause held) and `others_acknowledged_meanwhile`.
+    public var faultEffects: [Int: [String: Double]] = [:]
+    /// The whole histograms behind `latency` (and `recovery`), kept so runs can be merged.
+    public var histograms: [String: LatencyHistogram]
+    public var problems: [String]
+    public var durationMillis: Double
+    /// The scenario's folder, relative to the run folder.
+    public var folder: String
+
+    /// A result with nothing measured yet: the analysis fills it in.
+    public init(scenario: Scenario, seed: UInt64, faults: [FaultRecord], problems: [String], durationMillis: Double, folder: String) {
+        self.scenario = scenario
+        self.seed = seed
+        self.verdict = .pass
+        self.checks = []
+        self.faults = faults
+        self.latency = [:]
+        self.latencyByPhase = [:]
+        self.recovery = nil
+        self.acknowledged = 0
+        self.failed = 0
+        self.indeterminate = 0
+        self.throughput = []
+        self.latencyTimeline = [:]
+        self.histograms = [:]
+        self.problems = problems
+        self.durationMillis = durationMillis
+        self.folder = folder
+    }
+}
+
+/// Latency of one op in one 100 ms bucket of the run.
+public struct LatencyPoint: Sendable, Hashable {
+    public var startMillis: Double
+    public var count: Int
+    public var p50_us: Double
+    public var max_us: Double
+
+    public init(startMillis: Double, count: Int, p50_us: Double, max_us: Double) {
+        self.startMillis = startMillis
+        self.count = count
+        self.p50_us = p50_us
+        self.max_us = max_us
+    }
+}
+

@@ -1,0 +1,110 @@
+import OrdealMetrics
+import OrdealModel
+import OrdealSupport
+
+/// `junit.xml`: the run as JUnit XML, the dialect the GitHub, GitLab and Jenkins test
+/// reporters read. One `<testsuite>` per scenario, one `<testcase>` per check (thresholds
+/// included); a failed check carries a `<failure>` with its counterexample, an unknown one an
+/// `<error>`, and a scenario with harness problems gets an extra `harness` test case that errs.
+/// Times are in seconds with a `.` decimal whatever the machine's locale.
+public struct JUnitExporter: ReportExporter {
+    public var fileName: String { "junit.xml" }
+    /// Counterexample items written into a `<failure>` (the rest are in `report.json`).
+    public var maxCounterexampleItems: Int
+
+    public init(maxCounterexampleItems: Int = 50) { self.maxCounterexampleItems = maxCounterexampleItems }
+
+    public func serialize(_ report: RunReport) throws -> [UInt8] { Array(render(report).utf8) }
+
+    struct Counts: Equatable {
+        var tests = 0, failures = 0, errors = 0
+    }
+
+    /// What a scenario adds up to: a test per check, plus the harness test when it has problems.
+    static func counts(_ s: ScenarioResult) -> Counts {
+        var c = Counts()
+        for check in s.checks {
+            c.tests += 1
+            switch check.verdict {
+            case .pass: break
+            case .fail: c.failures += 1
+            case .unknown: c.errors += 1
+            }
+        }
+        if !s.problems.isEmpty {
+            c.tests += 1
+            c.errors += 1
+        }
+        return c
+    }
+
+    public func render(_ report: RunReport) -> String {
+        let all = report.scenarios.map(Self.counts)
+        let tests = all.reduce(0) { $0 + $1.tests }
+        let failures = all.reduce(0) { $0 + $1.failures }
+        let errors = all.reduce(0) { $0 + $1.errors }
+        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        xml += "<testsuites name=\"ordeal\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\""
+        xml += " time=\"\(Format.seconds(millis: report.durationMillis))\">\n"
+        for (s, c) in zip(report.scenarios, all) { xml += suite(s, c, report) }
+        xml += "</testsuites>\n"
+        return xml
+    }
+
+    private func suite(_ s: ScenarioResult, _ c: Counts, _ report: RunReport) -> String {
+        let name = s.scenario.name
+        var xml = "  <testsuite name=\(attr(name)) tests=\"\(c.tests)\" failures=\"\(c.failures)\" errors=\"\(c.errors)\""
+        xml += " skipped=\"0\" time=\"\(Format.seconds(millis: s.durationMillis))\" timestamp=\(attr(report.startedAt))>\n"
+        xml += "    <properties>\n"
+        let properties: [(String, String)] = [
+            ("verdict", s.verdict.rawValue), ("file", s.scenario.sourcePath), ("seed", String(s.seed)),
+            ("backend", "\(s.scenario.backend):\(s.scenario.durability)"),
+            ("replay", "ordeal run \(s.scenario.sourcePath) --seed \(s.seed)"), ("history", s.folder + "/history.jsonl"),
+        ]
+        for (key, value) in properties { xml += "      <property name=\(attr(key)) value=\(attr(value))/>\n" }
+        xml += "    </properties>\n"
+        let classname = "ordeal." + name
+        for check in s.checks {
+            xml += "    <testcase name=\(attr(check.name)) classname=\(attr(classname)) time=\"0.000\">\n"
+            switch check.verdict {
+            case .pass: break
+            case .fail:
+                xml += "      <failure message=\(attr(check.detail)) type=\(attr(check.name))>"
+                xml += text(counterexample(check)) + "</failure>\n"
+            case .unknown:
+                xml += "      <error message=\(attr(check.detail)) type=\(attr(check.name))>"
+                xml += text(counterexample(check)) + "</error>\n"
+            }
+            xml += "      <system-out>" + text(systemOut(check)) + "</system-out>\n"
+            xml += "    </testcase>\n"
+        }
+        if !s.problems.isEmpty {
+            let message = "\(s.problems.count) harness problem\(s.problems.count == 1 ? "" : "s"): the verdict is unknown"
+            xml += "    <testcase name=\"harness\" classname=\(attr(classname)) time=\"0.000\">\n"
+            xml += "      <error message=\(attr(message)) type=\"harness\">"
+            xml += text(s.problems.map { "- " + $0 }.joined(separator: "\n")) + "</error>\n"
+            xml += "      <system-out>" + text("See \(s.folder)/workers.log and \(s.folder)/history.jsonl.") + "</system-out>\n"
+            xml += "    </testcase>\n"
+        }
+        xml += "  </testsuite>\n"
+        return xml
+    }
+
+    private func counterexample(_ check: CheckResult) -> String {
+        var lines = check.counterexample.prefix(maxCounterexampleItems).map(ReportText.jsonLine)
+        if check.counterexample.count > maxCounterexampleItems {
+            lines.append("(\(check.counterexample.count - maxCounterexampleItems) more in report.json)")
+        }
+        return lines.isEmpty ? check.detail : lines.joined(separator: "\n")
+    }
+
+    private func systemOut(_ check: CheckResult) -> String {
+        var out = "\(check.verdict.rawValue): \(check.detail)"
+        let measured = ReportText.measurements(check)
+        if !measured.isEmpty { out += "\n" + measured }
+        return out
+    }
+
+    private func attr(_ value: String) -> String { "\"" + XMLText.escape(value, attribute: true) + "\"" }
+    private func text(_ value: String) -> String { XMLText.escape(value) }
+}

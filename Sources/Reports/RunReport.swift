@@ -1,0 +1,131 @@
+import OrdealModel
+import OrdealMetrics
+import OrdealSupport
+
+/// The result of `ordeal run`: every scenario's result, and the run's verdict.
+public struct RunReport: Sendable {
+    public static let schemaVersion = 1
+
+    public var runID: String
+    public var startedAt: String
+    public var endedAt: String = ""
+    public var seedOverride: UInt64?
+    /// Where it ran (`RunEnvironment.capture`).
+    public var environment: [String: String] = [:]
+    public var sourceCommit: String = "unknown"
+    /// Every file the run produced or used, but the reports themselves (the manifest covers those).
+    public var artifacts: [Artifact] = []
+    public var scenarios: [ScenarioResult]
+    public var durationMillis: Double
+    /// The command that replays the run (same files, same seeds).
+    public var replayCommand: String
+
+    /// False while the run is going (report.json is rewritten after every scenario): such a
+    /// report's verdict is `unknown`, so a run that was killed never reads as passed.
+    public var complete = true
+
+    public init(
+        runID: String, startedAt: String, seedOverride: UInt64?, scenarios: [ScenarioResult], durationMillis: Double,
+        replayCommand: String
+    ) {
+        self.runID = runID
+        self.startedAt = startedAt
+        self.seedOverride = seedOverride
+        self.scenarios = scenarios
+        self.durationMillis = durationMillis
+        self.replayCommand = replayCommand
+    }
+
+    public var verdict: Verdict {
+        let scenarios = scenarios.reduce(Verdict.pass) { $0.combined(with: $1.verdict) }
+        return complete ? scenarios : scenarios.combined(with: .unknown)
+    }
+
+    public var exitStatus: ExitStatus {
+        switch verdict {
+        case .pass: .passed
+        case .fail: .failed
+        case .unknown: .unknown
+        }
+    }
+}
+
+/// A file of the run, by path (relative to the run folder, or absolute outside it) and digest.
+public struct Artifact: Sendable, Hashable {
+    public var path: String
+    public var bytes: Int
+    public var sha256: String
+
+    public init(path: String, bytes: Int, sha256: String) {
+        self.path = path
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
+
+    public var json: JSONValue { ["path": .string(path), "bytes": .int(Int64(bytes)), "sha256": .string(sha256)] }
+}
+
+extension LatencySummary {
+    var json: JSONValue {
+        [
+            "count": .int(Int64(count)), "p50_us": .double(p50_us), "p95_us": .double(p95_us), "p99_us": .double(p99_us),
+            "p999_us": .double(p999_us), "max_us": .double(max_us),
+        ]
+    }
+}
+
+extension CheckResult {
+    var json: JSONValue {
+        [
+            "name": .string(name), "verdict": .string(verdict.rawValue), "detail": .string(detail),
+            "counterexample": .array(counterexample), "measurements": .object(measurements.mapValues { .double($0) }),
+            "expected_failure": expectedFailure.map { .string($0) } ?? .null,
+        ]
+    }
+}
+
+extension ScenarioResult {
+    var json: JSONValue {
+        let s = scenario
+        return [
+            "name": .string(s.name), "description": .string(s.description), "file": .string(s.sourcePath),
+            "seed": .int(Int64(bitPattern: seed)), "verdict": .string(verdict.rawValue),
+            "backend": .string(s.backend == "sqlite" ? "\(s.backend):\(s.durability)" : s.backend), "duration_ms": .double(Format.round1(durationMillis)),
+            "checks": .array(checks.map(\.json)),
+            "faults": .array(faults.map { f in
+                [
+                    "kind": .string(f.kind.rawValue), "target": .string(f.target),
+                    "at_ms": f.atMillis.map { .double(Format.round1($0)) } ?? .null,
+                    "healed_at_ms": f.healedAtMillis.map { .double(Format.round1($0)) } ?? .null,
+                    "effect": .object((faultEffects[f.index] ?? [:]).mapValues { .double(Format.round1($0)) }),
+                    "shim": .object(f.effects),
+                ]
+            }),
+            "latency": .object(latency.mapValues(\.json)),
+            "latency_by_phase": .object(latencyByPhase.mapValues { .object($0.mapValues(\.json)) }),
+            "recovery": recovery?.json ?? .null,
+            "counts": [
+                "acknowledged": .int(Int64(acknowledged)), "failed": .int(Int64(failed)),
+                "indeterminate": .int(Int64(indeterminate)),
+            ],
+            "throughput_per_100ms": .array(throughput.map { .int(Int64($0)) }),
+            "problems": .array(problems.map { .string($0) }),
+            "history": .string(folder + "/history.jsonl"), "workers_log": .string(folder + "/workers.log"),
+        ]
+    }
+}
+
+extension RunReport {
+    public var json: JSONValue {
+        [
+            "schemaVersion": .int(Int64(Self.schemaVersion)), "tool": ["name": "ordeal", "version": .string(OrdealVersion.current)],
+            "run_id": .string(runID), "started_at": .string(startedAt), "ended_at": .string(endedAt),
+            "complete": .bool(complete),
+            "verdict": .string(verdict.rawValue), "source_commit": .string(sourceCommit),
+            "environment": .object(environment.mapValues { .string($0) }), "artifacts": .array(artifacts.map(\.json)),
+            "seed": seedOverride.map { .int(Int64(bitPattern: $0)) } ?? .null,
+            "duration_ms": .double(Format.round1(durationMillis)), "replay": .string(replayCommand),
+            "scenarios": .array(scenarios.map(\.json)),
+        ]
+    }
+}

@@ -1,0 +1,501 @@
+import OrdealMetrics
+import OrdealCheckers
+import OrdealModel
+import OrdealReports
+import OrdealSystem
+import Foundation
+import OrdealSupport
+
+/// Runs one scenario's workers and faults, recording the history as it goes, then reads the
+/// final state with a reader worker. It judges nothing: the checkers do, afterwards.
+final class ScenarioRun {
+    struct Config {
+        var scenario: Scenario
+        var seed: UInt64
+        /// `ordeal-worker`, for groups without a command of their own and for the reader.
+        var workerPath: String
+        var dataDirectory: String
+        var historyPath: String
+        var workersLogPath: String
+        /// Called at most every 250 ms with a one-line status, for a terminal; nil in CI.
+        var live: ((String) -> Void)?
+        /// Loads the fault shim into every worker, even when no fault of the scenario needs it
+        /// (to show that an inactive shim changes nothing).
+        var shimAlways = false
+        /// `--backend SPEC` for every worker and the reader (a database of the scenario's own on
+        /// a server); nil: the SQLite file in the data folder.
+        var backendSpec: String? = nil
+    }
+
+    struct Outcome {
+        var history: History
+        var final: FinalState?
+        /// Harness problems: any makes the scenario `unknown`.
+        var problems: [String]
+        var faults: [FaultRecord]
+        var durationMillis: Double
+    }
+
+    struct Instance {
+        let name: String
+        let group: WorkerGroup
+        var incarnation = -1
+        var process: WorkerProcess?
+        var running = false
+        var ready = false
+        var paused = false
+        var killedByFault = false
+        var restartAtMillis: Double?
+        var restartDelayMillis: Double = 0
+        var saidDone = false
+        var lastStatus: TerminationStatus?
+        var started = false
+        var finished: Bool { started && !running && restartAtMillis == nil }
+    }
+
+    struct PendingFault {
+        let index: Int
+        let spec: FaultSpec
+        let target: String
+        var fireAtMillis: Double?
+        var okCount = 0
+        var firedAtMillis: Double?
+        var healAtMillis: Double?
+        var healedAtMillis: Double?
+        var due = false
+        /// A shim fault: the shim's count of its kind's hits when it fired.
+        var hitsAtFire: Int64 = 0
+        /// What the fault did, gathered when it healed.
+        var effects: [String: JSONValue] = [:]
+        /// The call sites the shim kept, symbolized only once the workers have ended (the
+        /// symbolizer's processes must not slow a recovery being measured).
+        var traces: [ShimTrace] = []
+    }
+
+    let config: Config
+    let queue = EventQueue()
+    let start = Stopwatch()
+    var instances: [String: Instance] = [:]
+    var order: [String] = []
+    var faults: [PendingFault] = []
+    var problems: [String] = []
+    var history: HistoryWriter!
+    /// Per instance, when the shim is loaded: its control file.
+    var shims: [String: ShimControl] = [:]
+    var shimLibrary: String?
+    /// A power cut under way: its fault, once every worker is down the files roll back.
+    var pendingPowerCut: Int?
+    var random: SeededRandom
+
+    init(config: Config) {
+        self.config = config
+        self.random = SeededRandom(seed: config.seed)
+    }
+
+    func now() -> Double { start.elapsedMillis }
+
+    var dbPath: String { config.dataDirectory + "/store.sqlite" }
+
+    /// How every worker and the reader are told where the state lives.
+    var backendArguments: [String] {
+        var out = ["--db", dbPath, "--effects", effectsPath, "--durability", config.scenario.durability.rawValue]
+        if let spec = config.backendSpec { out += ["--backend", spec] }
+        return out
+    }
+    /// Outside the data folder: effects stand for the outside world, which no disk or power fault
+    /// of the worker's machine undoes.
+    var effectsPath: String { (config.dataDirectory as NSString).deletingLastPathComponent + "/effects.txt" }
+
+    func run() throws -> Outcome {
+        history = try HistoryWriter(path: config.historyPath)
+        let scenario = config.scenario
+        for group in scenario.workers {
+            for i in 0..<group.count {
+                let name = group.instanceName(i)
+                instances[name] = Instance(name: name, group: group)
+                order.append(name)
+            }
+        }
+        try record(["type": "note", "t_ms": .double(0), "note": .string("scenario \(scenario.name) seed \(config.seed)")])
+        planFaults()
+        try prepareShims()
+        for group in scenario.workers where group.after == nil { try startGroup(group.name) }
+        try loop()
+        symbolizeTraces()
+        let final = try readFinalState()
+        try history.close()
+        return Outcome(
+            history: History(history.events), final: final, problems: problems,
+            faults: faults.map {
+                FaultRecord(
+                    index: $0.index, kind: $0.spec.kind, target: $0.target, atMillis: $0.firedAtMillis, healedAtMillis: $0.healedAtMillis,
+                    effects: $0.effects)
+            }, durationMillis: now())
+    }
+
+    // MARK: Faults
+
+    private func planFaults() {
+        for (index, spec) in config.scenario.faults.enumerated() {
+            var target = spec.target
+            if let group = config.scenario.workers.first(where: { $0.name == spec.target }) {
+                target = group.instanceName(Int(random.next() % UInt64(group.count)))
+            }
+            var fault = PendingFault(index: index, spec: spec, target: target)
+            switch spec.trigger {
+            case .atMillis(let ms): fault.fireAtMillis = Double(ms)
+            case .random(let lo, let hi): fault.fireAtMillis = Double(lo + Int64(random.next() % UInt64(hi - lo + 1)))
+            case .afterOps, .syncPoint: break
+            }
+            faults.append(fault)
+        }
+    }
+
+    /// Counts an acknowledged op towards the faults that trigger on ops of its worker. A fault
+    /// counts only once every earlier fault on the same target has healed: `after_ops` is the
+    /// number of acknowledgements since the previous fault on that target ended (or since the
+    /// start), so a second kill lands on the restarted worker, not on the one still dying.
+    private func countTowardsFaults(instance: String, group: String, op: String) {
+        for i in faults.indices where faults[i].firedAtMillis == nil && !faults[i].due {
+            guard case .afterOps(let count, let filter) = faults[i].spec.trigger else { continue }
+            let spec = faults[i].spec
+            guard spec.target == group || spec.target == instance else { continue }
+            let earlierOpen = faults[..<i].contains { $0.target == faults[i].target && $0.healedAtMillis == nil }
+            if earlierOpen { continue }
+            if let filter, filter != op { continue }
+            faults[i].okCount += 1
+            if faults[i].okCount >= count { faults[i].due = true }
+        }
+    }
+
+    private func fireDueFaults() throws {
+        let t = now()
+        for i in faults.indices where faults[i].firedAtMillis == nil {
+            if let at = faults[i].fireAtMillis, t >= at { faults[i].due = true }
+            // A due fault waits until its target runs and is ready, and is not already dying
+            // from an earlier kill (its buffered acknowledgements can arrive after that kill).
+            guard faults[i].due, var target = instances[faults[i].target], target.running, target.ready,
+                !target.killedByFault
+            else { continue }
+            let spec = faults[i].spec
+            switch spec.kind {
+            case .kill:
+                target.killedByFault = true
+                target.restartDelayMillis = Double(spec.restartDelayMillis)
+                try target.process?.signal(9)
+                if target.paused { target.paused = false }
+            case .pause:
+                try target.process?.signal(19)  // SIGSTOP
+                target.paused = true
+                faults[i].healAtMillis = now() + Double(spec.durationMillis)
+            case .diskFull, .ioError, .clockSkew, .powerLoss:
+                guard try fireShimFault(i, target: &target) else { continue }
+            case .command:
+                try runCommandFault(i)
+            }
+            instances[target.name] = target
+            faults[i].firedAtMillis = now()
+            try record([
+                "type": "fault", "t_ms": .double(faults[i].firedAtMillis!), "kind": .string(spec.kind.rawValue),
+                "worker": .string(target.name), "group": .string(target.group.name), "incarnation": .int(Int64(target.incarnation)),
+                "fault": .int(Int64(i)),
+            ])
+        }
+        for i in faults.indices where faults[i].healedAtMillis == nil {
+            guard let healAt = faults[i].healAtMillis, now() >= healAt, var target = instances[faults[i].target] else { continue }
+            if faults[i].spec.kind.usesShim {
+                try healShimFault(i, note: nil)
+                continue
+            }
+            if faults[i].spec.kind == .command {
+                faults[i].healedAtMillis = now()
+                try record(["type": "heal", "t_ms": .double(now()), "kind": "command", "worker": .string(target.name), "fault": .int(Int64(i))])
+                continue
+            }
+            // The heal is stamped before SIGCONT (and the fault after SIGSTOP), so the recorded
+            // window never includes a moment the worker could run.
+            faults[i].healedAtMillis = now()
+            if target.running { try target.process?.signal(18) }  // SIGCONT
+            target.paused = false
+            instances[target.name] = target
+            try record([
+                "type": "heal", "t_ms": .double(faults[i].healedAtMillis!), "kind": "pause", "worker": .string(target.name),
+                "fault": .int(Int64(i)),
+            ])
+        }
+    }
+
+    // MARK: Workers
+
+    /// The command line of an instance; `{instance}` and `{index}` in a param's value become the
+    /// instance's name and number, so a group can give each instance its own task.
+    private func argv(for instance: Instance) -> [String] {
+        let group = instance.group
+        // A worker of the user's own runs behind `ordeal-worker exec`, which makes the kernel
+        // kill it when the runner dies.
+        var argv = group.command.map { [config.workerPath, "exec"] + $0 } ?? [config.workerPath]
+        argv += [group.role] + backendArguments
+        let index = instance.name.split(separator: "-").last.map(String.init) ?? "0"
+        for key in group.params.keys.sorted() {
+            let value = group.params[key]!.replacingAll("{instance}", with: instance.name).replacingAll("{index}", with: index)
+            argv += ["--\(key)", value]
+        }
+        return argv
+    }
+
+    private func startGroup(_ name: String) throws {
+        for instance in order where instances[instance]!.group.name == name { try spawn(instance) }
+    }
+
+    func spawn(_ name: String) throws {
+        var instance = instances[name]!
+        instance.incarnation += 1
+        instance.started = true
+        instance.ready = false
+        instance.saidDone = false
+        instance.killedByFault = false
+        instance.restartAtMillis = nil
+        let argv = argv(for: instance)
+        let startMillis = start
+        do {
+            instance.process = try WorkerProcess(
+                instance: name, incarnation: instance.incarnation, argv: argv, environment: shimEnvironment(for: name),
+                stderrPath: config.workersLogPath,
+                queue: queue, clock: { startMillis.elapsedMillis })
+        } catch {
+            problems.append("cannot start worker \(name) (\(argv.joined(separator: " "))): \(error)")
+            instances[name] = instance
+            return
+        }
+        instance.running = true
+        instances[name] = instance
+        try record([
+            "type": "spawn", "t_ms": .double(instance.process!.spawnedAtMillis), "worker": .string(name),
+            "group": .string(instance.group.name), "incarnation": .int(Int64(instance.incarnation)),
+            "pid": .int(Int64(instance.process!.pid)),
+        ])
+    }
+
+    func handle(_ signal: WorkerSignal) throws {
+        switch signal {
+        case .line(let name, let incarnation, let text, let t):
+            guard var instance = instances[name] else { return }
+            let base: [String: JSONValue] = [
+                "t_ms": .double(t), "worker": .string(name), "group": .string(instance.group.name),
+                "incarnation": .int(Int64(incarnation)),
+            ]
+            guard case .object(let event)? = try? JSONParser.parse(text), let kind = event["event"]?.stringValue else {
+                problems.append("worker \(name) wrote a line that is not a protocol event: \(text.prefix(200))")
+                try record(base.merging(["type": "note", "note": .string("bad line: \(text.prefix(200))")]) { $1 })
+                return
+            }
+            var fields = event
+            fields.removeValue(forKey: "event")
+            fields.merge(base) { $1 }
+            switch kind {
+            case "ready":
+                instance.ready = true
+                fields["type"] = "ready"
+                fields["ready_ms"] = .double(t - (instance.process?.spawnedAtMillis ?? t))
+                if let canary = shimCanary(name, pid: instance.process?.pid) { fields["shim"] = canary }
+                instances[name] = instance
+                try record(fields)
+                try healKills(of: name, at: t)
+            case "op":
+                fields["type"] = "op"
+                // The worker's own monotonic stamp (same clock, same host), as ms of the scenario.
+                if let stamp = event["t_mono_ns"]?.intValue, stamp > 0 {
+                    fields["wt_ms"] = .double((Double(stamp) - Double(start.startNanos)) / 1_000_000)
+                }
+                try record(fields)
+                if event["outcome"]?.stringValue == "ok", let op = event["op"]?.stringValue {
+                    acknowledged += 1
+                    countTowardsFaults(instance: name, group: instance.group.name, op: op)
+                    // Fire at once, not after the rest of the batch: the fault lands as close to
+                    // its N-th acknowledgement as the signal can.
+                    try fireDueFaults()
+                }
+            case "done":
+                fields["type"] = "done"
+                instance.saidDone = true
+                instances[name] = instance
+                try record(fields)
+            default:
+                fields["type"] = "note"
+                fields["note"] = .string("event \(kind)")
+                try record(fields)
+            }
+        case .exit(let name, let incarnation, let status, let t):
+            guard incarnation == instances[name]?.incarnation else { return }
+            try noticePowerCut(by: name, status: status, at: t)
+            guard var instance = instances[name] else { return }
+            instance.running = false
+            instance.lastStatus = status
+            var fields: [String: JSONValue] = [
+                "type": "exit", "t_ms": .double(t), "worker": .string(name), "group": .string(instance.group.name),
+                "incarnation": .int(Int64(incarnation)),
+            ]
+            switch status {
+            case .exited(let code): fields["status"] = "exited"; fields["code"] = .int(Int64(code))
+            case .signaled(let sig): fields["status"] = "signaled"; fields["signal"] = .int(Int64(sig))
+            }
+            try record(fields)
+            if instance.killedByFault, case .exited(let code) = status {
+                problems.append(
+                    "a fault meant to kill worker \(name) found it already ended (it exited \(code) before the signal): the fault did not land; trigger it earlier or give the worker more work")
+            }
+            if instance.killedByFault {
+                if instance.group.restart != .never { instance.restartAtMillis = t + instance.restartDelayMillis }
+            } else if instance.group.restart == .onFailure, instance.ready, status != .exited(0) {
+                instance.restartAtMillis = t
+            } else if !instance.ready {
+                problems.append("worker \(name) \(status) before it was ready (see workers.log)")
+            } else if status == .exited(0) && !instance.saidDone {
+                problems.append("worker \(name) exited 0 without its done event: its history is cut short")
+            } else if case .exited(let code) = status, code != 0 && code != 1 {
+                problems.append("worker \(name) \(status): a harness error (2 is bad usage, 70 lost standard output; see workers.log)")
+            } else if case .signaled = status {
+                problems.append("worker \(name) was \(status), not by a fault of the scenario")
+            }
+            instances[name] = instance
+            if instance.finished { try startDependents(of: instance.group.name) }
+        case .failure(let name, _, let message, _):
+            problems.append("reading worker \(name) failed: \(message)")
+        }
+    }
+
+    /// A killed worker's fault heals when its next incarnation is ready.
+    func healKills(of name: String, at t: Double) throws {
+        for i in faults.indices where faults[i].target == name && faults[i].spec.kind.traits.killsWorker
+            && faults[i].firedAtMillis != nil && faults[i].healedAtMillis == nil
+        {
+            faults[i].healedAtMillis = t
+            try record([
+                "type": "heal", "t_ms": .double(t), "kind": .string(faults[i].spec.kind.rawValue), "worker": .string(name),
+                "fault": .int(Int64(i)),
+            ])
+        }
+        if !shims.isEmpty { armSyncPoints() }
+    }
+
+    private func startDependents(of group: String) throws {
+        let members = order.filter { instances[$0]!.group.name == group }
+        guard members.allSatisfy({ instances[$0]!.finished }) else { return }
+        let allOK = members.allSatisfy { instances[$0]!.lastStatus == .exited(0) }
+        for dependent in config.scenario.workers where dependent.after == group {
+            if allOK {
+                try startGroup(dependent.name)
+            } else {
+                problems.append("group \(dependent.name) waits for \(group), whose workers did not all exit 0")
+            }
+        }
+    }
+
+    private func restartDue() throws {
+        for name in order {
+            if let at = instances[name]!.restartAtMillis, now() >= at { try spawn(name) }
+        }
+    }
+
+    private var allDone: Bool {
+        order.allSatisfy { instances[$0]!.finished || (!instances[$0]!.started && !canStillStart($0)) }
+    }
+
+    private func canStillStart(_ name: String) -> Bool {
+        guard let after = instances[name]!.group.after else { return false }
+        return order.filter { instances[$0]!.group.name == after }.contains { !instances[$0]!.finished }
+    }
+
+    var acknowledged = 0
+    private var lastLiveMillis = -1_000.0
+
+    private func reportLive() {
+        guard let live = config.live, now() - lastLiveMillis >= 250 else { return }
+        lastLiveMillis = now()
+        let running = order.filter { instances[$0]!.running }.count
+        let fired = faults.filter { $0.firedAtMillis != nil }.count
+        live("\(config.scenario.name): \(Int(now())) ms, \(running) workers running, \(acknowledged) ops acknowledged, \(fired)/\(faults.count) faults")
+    }
+
+    private func loop() throws {
+        let timeout = Double(config.scenario.timeoutMillis)
+        while true {
+            for signal in queue.drain(waitingUpTo: nextWaitMillis()) { try handle(signal) }
+            try completePowerCut()
+            reportLive()
+            try fireDueFaults()
+            try restartDue()
+            if allDone { break }
+            if now() > timeout {
+                problems.append("the scenario did not finish within its timeout of \(Int(timeout)) ms")
+                try stopAll()
+                break
+            }
+        }
+        // A pause whose worker ended before the pause was due to end is healed here, so that
+        // every fault in the history has its end.
+        for i in faults.indices where faults[i].firedAtMillis != nil && faults[i].healedAtMillis == nil && faults[i].spec.kind == .pause {
+            faults[i].healedAtMillis = now()
+            try record([
+                "type": "heal", "t_ms": .double(faults[i].healedAtMillis!), "kind": "pause",
+                "worker": .string(faults[i].target), "fault": .int(Int64(i)), "note": "the worker ended while paused",
+            ])
+        }
+        try healShimFaultsAtEnd()
+        for fault in faults where fault.firedAtMillis == nil {
+            problems.append("fault \(fault.index) (\(fault.spec.kind.rawValue) \(fault.target)) never fired: its trigger was not reached while the target ran")
+        }
+        try history.flush()
+    }
+
+    private func nextWaitMillis() -> Double {
+        var wait = 20.0
+        let t = now()
+        for fault in faults {
+            if fault.firedAtMillis == nil, let at = fault.fireAtMillis { wait = min(wait, at - t) }
+            if fault.healedAtMillis == nil, let at = fault.healAtMillis { wait = min(wait, at - t) }
+        }
+        for name in order { if let at = instances[name]!.restartAtMillis { wait = min(wait, at - t) } }
+        return max(wait, 0)
+    }
+
+    /// Kills every running worker (continuing paused ones first) and waits for their exits.
+    func stopAll() throws {
+        for name in order where instances[name]!.running {
+            try? instances[name]!.process?.signal(9)
+            instances[name]!.killedByFault = false
+            instances[name]!.restartAtMillis = nil
+        }
+        let deadline = now() + 5_000
+        while order.contains(where: { instances[$0]!.running }) && now() < deadline {
+            for signal in queue.drain(waitingUpTo: 20) {
+                if case .exit(let name, _, _, _) = signal { instances[name]?.running = false }
+                try? handleQuietly(signal)
+            }
+        }
+    }
+
+    func handleQuietly(_ signal: WorkerSignal) throws {
+        if case .line = signal { try handle(signal) }
+    }
+
+    func record(_ fields: [String: JSONValue]) throws { try history.record(fields) }
+
+    func harnessProblem(_ message: String) -> FinalState? {
+        problems.append(message)
+        return nil
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty, contains(target) else { return self }
+        var out = ""
+        var rest = self[...]
+        while let range = rest.range(of: target) {
+            out += rest[..<range.lowerBound] + replacement
+            rest = rest[range.upperBound...]
+        }
+        return out + rest
+    }
+}

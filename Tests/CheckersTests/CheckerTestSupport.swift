@@ -1,0 +1,114 @@
+import OrdealMetrics
+import OrdealSupport
+import Testing
+
+@testable import OrdealCheckers
+import OrdealModel
+
+// Small builders for synthetic histories and final states, shared by the checker tests.
+
+/// An `op` event as a worker reports it and the runner records it.
+func op(
+    _ name: String, _ key: String, _ outcome: String = "ok", _ value: JSONValue = [:], worker: String = "w-0",
+    incarnation: Int = 0, t: Double = 0, error: String? = nil
+) -> HistoryEvent {
+    var fields: [String: JSONValue] = [
+        "type": "op", "op": .string(name), "key": .string(key), "outcome": .string(outcome), "value": value,
+        "worker": .string(worker), "incarnation": .int(Int64(incarnation)), "t_ms": .double(t), "latency_us": 10,
+    ]
+    if let error { fields["error"] = .string(error) }
+    return HistoryEvent(fields)
+}
+
+/// A runner event (`spawn`, `exit`, `fault`, `heal`, `done`, ...) about `worker`.
+func event(
+    _ type: String, _ worker: String, incarnation: Int = 0, t: Double = 0, _ extra: [String: JSONValue] = [:]
+) -> HistoryEvent {
+    var fields = extra
+    fields["type"] = .string(type)
+    fields["worker"] = .string(worker)
+    fields["incarnation"] = .int(Int64(incarnation))
+    fields["t_ms"] = .double(t)
+    return HistoryEvent(fields)
+}
+
+func checkpoint(_ task: String, _ seq: Int64, sha: String = "h", ok: Bool = true) -> FinalState.CheckpointRecord {
+    FinalState.CheckpointRecord(task: task, seq: seq, sha256: sha, snapshotOK: ok, verified: true, type: "iteration_end")
+}
+
+func item(_ id: String, _ status: String = "completed", token: Int64 = 1, released: Int64? = 1, output: String? = "out")
+    -> FinalState.WorkItemRecord
+{
+    FinalState.WorkItemRecord(id: id, status: status, token: token, releasedToken: released, output: output, attempts: 1)
+}
+
+func entry(_ key: String, kind: String = "tool", status: String = "done", result: String?) -> FinalState.IdempotencyRecord {
+    FinalState.IdempotencyRecord(key: key, kind: kind, status: status, result: result)
+}
+
+func check(
+    _ checker: any Checker, _ events: [HistoryEvent], _ final: FinalState = FinalState(),
+    context: CheckContext = CheckContext()
+) -> CheckResult {
+    checker.check(history: History(events), final: final, context: context)
+}
+
+extension CheckResult {
+    /// The rules the counterexample names.
+    var rules: [String] { counterexample.compactMap { $0["rule"]?.stringValue } }
+
+    /// Whether the counterexample has an entry for `rule` on `key`.
+    func names(_ rule: String, key: String) -> Bool {
+        counterexample.contains { $0["rule"]?.stringValue == rule && $0["key"]?.stringValue == key }
+    }
+
+    /// Whether some counterexample entry for `rule` includes `event`.
+    func shows(_ rule: String, _ event: HistoryEvent) -> Bool {
+        counterexample.contains { entry in
+            entry["rule"]?.stringValue == rule && (entry["events"]?.arrayValue ?? []).contains(event.json)
+        }
+    }
+}
+
+@Suite struct CheckerRegistryTests {
+    @Test func registryNamesTheEightCheckersInOrder() {
+        #expect(
+            Checkers.names == [
+                "acked-durable", "integrity", "sequence-contiguous", "lease-safety", "effects-at-most-once",
+                "resume-correct", "liveness", "recovery-time",
+            ])
+        #expect(Checkers.all.count == 8)
+    }
+
+    @Test func namedFindsEachCheckerAndRejectsUnknownNames() {
+        for name in Checkers.names { #expect(Checkers.named(name)?.name == name) }
+        #expect(Checkers.named("linearizable") == nil)
+    }
+
+    @Test func everyCheckerPassesAnEmptyRun() {
+        for checker in Checkers.all {
+            let result = check(checker, [])
+            #expect(result.verdict == .pass, "\(checker.name): \(result.detail)")
+            #expect(result.counterexample.isEmpty)
+        }
+    }
+
+    @Test func nearestRankPercentilesAreExact() {
+        let values = (1...10).map(Double.init)
+        #expect(Percentile.p50.nearestRank(values) == 5)
+        #expect(Percentile.p95.nearestRank(values) == 10)
+        #expect(Percentile.max.nearestRank(values) == 10)
+        let thousand = (1...1000).map(Double.init)
+        #expect(Percentile.p999.nearestRank(thousand) == 999)
+        #expect(Percentile.p99.nearestRank(thousand) == 990)
+        #expect(Percentile.p50.nearestRank([7]) == 7)
+    }
+
+    @Test func counterexamplesAreCappedButAllViolationsCounted() {
+        let events = (1...30).map { op("checkpoint.commit", "t\($0)", "ok", ["seq": 1, "sha256": "h"]) }
+        let result = check(AckedDurableChecker(), events)
+        #expect(result.verdict == .fail)
+        #expect(result.counterexample.count == 20)
+        #expect(result.measurements["lost_writes"] == 30)
+    }
+}
