@@ -32,31 +32,30 @@ let package = Package(
         // atomic writes, child processes. Every module reaches the kernel through it.
         .target(name: "OrdealSystem", dependencies: ["COrdealShims"], path: "Sources/System"),
         // Shared by the CLI and the libraries: canonical JSON, digests, exit statuses, the one
-        // number and duration formatter, durability levels, SVG plots.
+        // number and duration formatter, HDR latency histograms and percentiles, durability
+        // levels, SVG plots.
         .target(
             name: "OrdealSupport",
-            dependencies: ["OrdealSystem", .product(name: "Crypto", package: "swift-crypto")]),
-        // HDR histograms and latency summaries. Not named `Metrics`: postgres-nio brings
-        // swift-metrics, whose module has that name, and SwiftPM forbids two.
-        .target(
-            name: "OrdealMetrics",
-            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")], path: "Sources/Metrics"),
+            dependencies: [
+                "OrdealSystem", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]),
 
         // MARK: The judge: run -> history -> checkers -> report. None of it imports RecoveryCore.
         // The model: scenarios, fault specs (one descriptor per kind), histories, final states, verdicts.
-        .target(name: "OrdealModel", dependencies: ["OrdealSupport", "OrdealMetrics"], path: "Sources/Model"),
+        .target(name: "OrdealModel", dependencies: ["OrdealSupport"], path: "Sources/Model"),
         // Every verdict, as pure functions of the history and the final state: it can reach nothing else.
-        .target(name: "OrdealCheckers", dependencies: ["OrdealModel", "OrdealSupport", "OrdealMetrics"], path: "Sources/Checkers"),
+        .target(name: "OrdealCheckers", dependencies: ["OrdealModel", "OrdealSupport"], path: "Sources/Checkers"),
         // The report model and its exporters (JSON, Markdown, JUnit, HTML, GitHub summary), plots, the schema.
         .target(
-            name: "OrdealReports", dependencies: ["OrdealModel", "OrdealSupport", "OrdealMetrics", "OrdealSystem"],
+            name: "OrdealReports", dependencies: ["OrdealModel", "OrdealSupport", "OrdealSystem"],
             path: "Sources/Reports", resources: [.embedInCode("report.schema.json")]),
         // The runner: scenario loader, supervisor, worker processes, faults, analysis, rebuild.
         // Carries the LD_PRELOAD fault shim (Sources/FaultShim) as a resource.
         .target(
             name: "OrdealRunner",
             dependencies: [
-                "OrdealModel", "OrdealCheckers", "OrdealReports", "OrdealSupport", "OrdealSystem", "OrdealMetrics",
+                "OrdealModel", "OrdealCheckers", "OrdealReports", "OrdealSupport", "OrdealSystem",
                 "COrdealShims", "CSQLite", .product(name: "Yams", package: "Yams"),
             ],
             path: "Sources/Runner", plugins: ["BuildFaultShim"]),
@@ -87,12 +86,12 @@ let package = Package(
         // What a benchmark worker runs: the workloads, the measuring loop, the worker protocol.
         // WorkerKit carries it, so every worker built on WorkerKit can be benchmarked.
         .target(
-            name: "BenchKit", dependencies: ["RecoveryCore", "OrdealMetrics", "OrdealSupport", "OrdealSystem", "COrdealShims"]),
+            name: "BenchKit", dependencies: ["RecoveryCore", "OrdealSupport", "OrdealSystem", "COrdealShims"]),
         // Benchmarks of the core on backends, side by side: the runner of `ordeal bench`.
         .target(
             name: "Bench",
             dependencies: [
-                "BenchKit", "RecoveryCore", "OrdealMetrics", "OrdealSupport", "OrdealSystem", "Backends", "PostgresBackend",
+                "BenchKit", "RecoveryCore", "OrdealSupport", "OrdealSystem", "Backends", "PostgresBackend",
             ]),
 
         // MARK: Executables
@@ -122,22 +121,22 @@ let package = Package(
         .testTarget(
             name: "BackendsTests",
             dependencies: ["Backends", "Bench", "PostgresBackend", "RecoveryCore", "PostgresTestSupport", "ordeal-worker"]),
-        .testTarget(name: "BenchTests", dependencies: ["Bench", "BenchKit", "OrdealMetrics", "RecoveryCore", "OrdealSupport"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "BenchKit", "RecoveryCore", "OrdealSupport"]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "OrdealSupport"]),
         .testTarget(name: "SystemTests", dependencies: ["OrdealSystem"]),
-        .testTarget(name: "CheckersTests", dependencies: ["OrdealCheckers", "OrdealModel", "OrdealSupport", "OrdealMetrics"]),
+        .testTarget(name: "CheckersTests", dependencies: ["OrdealCheckers", "OrdealModel", "OrdealSupport"]),
         .testTarget(
-            name: "ReportsTests", dependencies: ["OrdealReports", "OrdealCheckers", "OrdealModel", "OrdealSupport", "OrdealMetrics"]),
+            name: "ReportsTests", dependencies: ["OrdealReports", "OrdealCheckers", "OrdealModel", "OrdealSupport"]),
         .testTarget(
             name: "RunnerTests",
             dependencies: [
-                "OrdealRunner", "OrdealCheckers", "OrdealModel", "OrdealSupport", "OrdealSystem", "OrdealMetrics",
+                "OrdealRunner", "OrdealCheckers", "OrdealModel", "OrdealSupport", "OrdealSystem",
                 .product(name: "Yams", package: "Yams"),
             ]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "OrdealRunner", "OrdealModel", "OrdealReports", "OrdealSupport", "OrdealSystem", "OrdealMetrics",
+                "OrdealRunner", "OrdealModel", "OrdealReports", "OrdealSupport", "OrdealSystem",
                 "ordeal", "ordeal-worker", "ordeal-faulty-worker", "custom-backend-worker",
             ]),
     ],

@@ -1,6 +1,5 @@
 import BenchKit
 import Foundation
-import OrdealMetrics
 import OrdealSupport
 
 /// `--max-regression p99=10%`: how much worse than the baseline a percentile may get.

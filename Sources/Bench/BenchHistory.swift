@@ -1,6 +1,5 @@
 import BenchKit
 import Foundation
-import OrdealMetrics
 import OrdealSupport
 
 /// The run's history, streamed to `history.jsonl` one line per measured block (and per load

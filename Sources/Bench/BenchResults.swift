@@ -1,5 +1,5 @@
+import OrdealSupport
 import BenchKit
-import OrdealMetrics
 
 /// One row of a benchmark: an operation on a backend with a number of worker processes, with
 /// its latency percentiles. The JSON shape (`{"schemaVersion", "results": [row, ...], "meta"}`)

@@ -1,5 +1,5 @@
+import OrdealSupport
 import BenchKit
-import OrdealMetrics
 import RecoveryCore
 
 /// Measures every backend in this process, one worker: a warm-up of each operation is run

@@ -1,8 +1,8 @@
+import OrdealSupport
 import Backends
 import BenchKit
 import OrdealSystem
 import Foundation
-import OrdealMetrics
 import PostgresBackend
 
 /// A backend as worker processes open it: what the runner passes them and what they said of it.

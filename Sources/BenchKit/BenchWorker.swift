@@ -1,6 +1,5 @@
 import OrdealSystem
 import Foundation
-import OrdealMetrics
 import OrdealSupport
 import RecoveryCore
 

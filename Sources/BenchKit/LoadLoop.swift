@@ -1,5 +1,5 @@
+import OrdealSupport
 import OrdealSystem
-import OrdealMetrics
 import RecoveryCore
 
 /// How operations are issued.

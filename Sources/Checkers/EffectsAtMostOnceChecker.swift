@@ -1,4 +1,3 @@
-import OrdealMetrics
 import OrdealModel
 import OrdealSupport
 
@@ -29,9 +28,8 @@ public struct EffectsAtMostOnceChecker: Checker {
     public init() {}
 
     public func check(history: History, final: FinalState, context: CheckContext) -> CheckResult {
-        // Keys to lines, and the events that mention each line (for counterexamples).
+        // Keys to lines.
         var lineOfKey: [String: String] = [:]
-        var mentions: [String: [HistoryEvent]] = [:]
         var tasksOfWorker: [String: Set<String>] = [:]
         for event in history.events where event.type == "op" {
             guard let key = event.key, let op = event.op else { continue }
@@ -42,8 +40,49 @@ public struct EffectsAtMostOnceChecker: Checker {
             }
         }
 
+        let ledger = Self.excuses(history, lineOfKey: lineOfKey, tasksOfWorker: tasksOfWorker)
+
+        var findings = Findings()
+        var repeated = 0
+        var reruns = 0
+        for line in final.effects.keys.sorted() {
+            let count = final.effects[line] ?? 0
+            guard count > 1 else { continue }
+            repeated += 1
+            let covered = ledger.excuses[line] ?? 0
+            if count - 1 <= covered {
+                reruns += count - 1
+            } else {
+                findings.violation(
+                    "effect-repeated", key: line, ["count": .int(Int64(count)), "excused": .int(Int64(covered))],
+                    events: ledger.mentions[line, default: []] + ledger.events[line, default: []])
+            }
+        }
+        return findings.result(
+            name,
+            pass: "each of \(final.effects.count) effect line(s) happened once, or again only after an indeterminate call (\(reruns) rerun(s))",
+            fail: "\(findings.violations) effect line(s) happened more often than indeterminate calls explain",
+            measurements: [
+                "effect_lines": Double(final.effects.count), "repeated_lines": Double(repeated), "reruns": Double(reruns),
+                "unmapped_indeterminate": Double(ledger.unmapped),
+            ])
+    }
+
+
+    /// What excuses a repeated effect line: an indeterminate (`info`) tool call, a tool call the
+    /// ledger says it re-ran, or a step a killed incarnation left unfinished; with the events
+    /// that mention each line (for counterexamples) and the indeterminate calls with no line.
+    struct Excuses {
+        var excuses: [String: Int]
+        var events: [String: [HistoryEvent]]
+        var mentions: [String: [HistoryEvent]]
+        var unmapped: Int
+    }
+
+    static func excuses(_ history: History, lineOfKey: [String: String], tasksOfWorker: [String: Set<String>]) -> Excuses {
         var excuses: [String: Int] = [:]
         var excuseEvents: [String: [HistoryEvent]] = [:]
+        var mentions: [String: [HistoryEvent]] = [:]
         var unmapped = 0
         func excuse(_ line: String, _ event: HistoryEvent) {
             excuses[line, default: 0] += 1
@@ -67,7 +106,7 @@ public struct EffectsAtMostOnceChecker: Checker {
                 if let worker = event.worker { close(worker, event) }
             case "op":
                 guard let key = event.key, let op = event.op else { continue }
-                if Self.toolOps.contains(op) {
+                if toolOps.contains(op) {
                     let line = lineOfKey[key]
                     if let line { mentions[line, default: []].append(event) }
                     if event.isInfo {
@@ -90,30 +129,7 @@ public struct EffectsAtMostOnceChecker: Checker {
             }
         }
 
-        var findings = Findings()
-        var repeated = 0
-        var reruns = 0
-        for line in final.effects.keys.sorted() {
-            let count = final.effects[line] ?? 0
-            guard count > 1 else { continue }
-            repeated += 1
-            let covered = excuses[line] ?? 0
-            if count - 1 <= covered {
-                reruns += count - 1
-            } else {
-                findings.violation(
-                    "effect-repeated", key: line, ["count": .int(Int64(count)), "excused": .int(Int64(covered))],
-                    events: mentions[line, default: []] + excuseEvents[line, default: []])
-            }
-        }
-        return findings.result(
-            name,
-            pass: "each of \(final.effects.count) effect line(s) happened once, or again only after an indeterminate call (\(reruns) rerun(s))",
-            fail: "\(findings.violations) effect line(s) happened more often than indeterminate calls explain",
-            measurements: [
-                "effect_lines": Double(final.effects.count), "repeated_lines": Double(repeated), "reruns": Double(reruns),
-                "unmapped_indeterminate": Double(unmapped),
-            ])
+        return Excuses(excuses: excuses, events: excuseEvents, mentions: mentions, unmapped: unmapped)
     }
 
     static let toolOps: Set<String> = ["tool.execute", "tool.replay"]

@@ -1,4 +1,3 @@
-import OrdealMetrics
 import OrdealModel
 import OrdealSupport
 
@@ -46,6 +45,53 @@ public struct ResumeCorrectChecker: Checker {
 
     public func check(history: History, final: FinalState, context: CheckContext) -> CheckResult {
         var findings = Findings()
+        let (tasks, stepsAcked) = Self.tasks(in: history, findings: &findings)
+        var accepted = 0
+        var incarnations = 0
+        let checkpoints = Set(final.checkpoints.filter(\.snapshotOK).map { "\($0.task)\u{0}\($0.seq)" })
+        for task in tasks.keys.sorted() {
+            guard let state = tasks[task], state.hasSteps else { continue }
+            incarnations += state.runs.count
+            if let finish = state.lastFinish {
+                if finish.string("state") != "succeeded" {
+                    findings.violation(
+                        "task-not-succeeded", key: task, ["state": finish.value?["state"] ?? .null], events: [finish])
+                }
+            } else {
+                findings.violation("task-never-finished", key: task, events: state.highest.map { [$0] } ?? [])
+            }
+            for run in state.runs {
+                guard let resume = run.resume else { continue }
+                let expected = (run.lastAck?.int("step") ?? -1) + 1
+                let fields: [String: JSONValue] = [
+                    "incarnation": .string(run.id.description), "resumed_at": .int(resume), "expected": .int(expected),
+                ]
+                let events = [run.lastAck, run.firstAck, run.finish].compactMap { $0 }
+                if resume < expected {
+                    findings.violation("resumed-before-acknowledged-step", key: task, fields, events: events)
+                } else if resume > expected {
+                    if resume == expected + 1, provesUnreportedCommit(task, run, expected, checkpoints, final.effects) {
+                        accepted += 1
+                    } else {
+                        findings.violation("skipped-steps", key: task, fields, events: events)
+                    }
+                }
+            }
+        }
+        let judged = tasks.values.filter(\.hasSteps).count
+        return findings.result(
+            name, pass: "\(judged) task(s) resumed at the step after their last acknowledged one and succeeded",
+            fail: "\(findings.violations) resume violation(s): steps redone, skipped, or tasks left unfinished",
+            measurements: [
+                "tasks": Double(judged), "steps_acknowledged": Double(stepsAcked), "incarnations": Double(incarnations),
+                "unreported_commits_accepted": Double(accepted),
+            ])
+    }
+
+    /// Each task's steps and runs, read from its `task.step` and `task.finish` ops in order; the
+    /// number of steps acknowledged; a step acknowledged twice is a violation, an op without its
+    /// fields a malformed acknowledgement.
+    static func tasks(in history: History, findings: inout Findings) -> (tasks: [String: TaskState], stepsAcked: Int) {
         var tasks: [String: TaskState] = [:]
         var stepsAcked = 0
         for event in history.events where event.type == "op" {
@@ -87,47 +133,7 @@ public struct ResumeCorrectChecker: Checker {
             if state.runs[index].resume == nil { state.runs[index].resume = step }
             if state.highest.flatMap({ $0.int("step") }).map({ step > $0 }) ?? true { state.highest = event }
         }
-
-        var accepted = 0
-        var incarnations = 0
-        let checkpoints = Set(final.checkpoints.filter(\.snapshotOK).map { "\($0.task)\u{0}\($0.seq)" })
-        for task in tasks.keys.sorted() {
-            guard let state = tasks[task], state.hasSteps else { continue }
-            incarnations += state.runs.count
-            if let finish = state.lastFinish {
-                if finish.string("state") != "succeeded" {
-                    findings.violation(
-                        "task-not-succeeded", key: task, ["state": finish.value?["state"] ?? .null], events: [finish])
-                }
-            } else {
-                findings.violation("task-never-finished", key: task, events: state.highest.map { [$0] } ?? [])
-            }
-            for run in state.runs {
-                guard let resume = run.resume else { continue }
-                let expected = (run.lastAck?.int("step") ?? -1) + 1
-                let fields: [String: JSONValue] = [
-                    "incarnation": .string(run.id.description), "resumed_at": .int(resume), "expected": .int(expected),
-                ]
-                let events = [run.lastAck, run.firstAck, run.finish].compactMap { $0 }
-                if resume < expected {
-                    findings.violation("resumed-before-acknowledged-step", key: task, fields, events: events)
-                } else if resume > expected {
-                    if resume == expected + 1, provesUnreportedCommit(task, run, expected, checkpoints, final.effects) {
-                        accepted += 1
-                    } else {
-                        findings.violation("skipped-steps", key: task, fields, events: events)
-                    }
-                }
-            }
-        }
-        let judged = tasks.values.filter(\.hasSteps).count
-        return findings.result(
-            name, pass: "\(judged) task(s) resumed at the step after their last acknowledged one and succeeded",
-            fail: "\(findings.violations) resume violation(s): steps redone, skipped, or tasks left unfinished",
-            measurements: [
-                "tasks": Double(judged), "steps_acknowledged": Double(stepsAcked), "incarnations": Double(incarnations),
-                "unreported_commits_accepted": Double(accepted),
-            ])
+        return (tasks, stepsAcked)
     }
 
     /// Whether the final state shows that step `step` committed although no ack reported it.

@@ -1,4 +1,3 @@
-import OrdealMetrics
 import OrdealSupport
 
 /// A scenario as data: what `ScenarioLoader` makes of a YAML file (docs/scenario-format.md).

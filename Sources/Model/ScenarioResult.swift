@@ -1,4 +1,3 @@
-import OrdealMetrics
 import OrdealSupport
 
 /// Everything measured and judged of one scenario run.

@@ -1,4 +1,3 @@
-import OrdealSupport
 /// How durable a SQLite store is made: the `synchronous` PRAGMA a scenario, a backend spec and
 /// the core agree on. One definition, below both the judge and the judged.
 public enum Durability: String, Sendable, CaseIterable, CustomStringConvertible {

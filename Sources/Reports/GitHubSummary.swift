@@ -1,4 +1,3 @@
-import OrdealMetrics
 import OrdealSupport
 import OrdealModel
 /// What `ordeal run` gives GitHub Actions: a compact Markdown summary for

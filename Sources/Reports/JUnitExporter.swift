@@ -1,4 +1,3 @@
-import OrdealMetrics
 import OrdealModel
 import OrdealSupport
 

@@ -1,5 +1,4 @@
 import OrdealModel
-import OrdealMetrics
 import OrdealSupport
 
 /// `report.md`: for a person. The verdict first, then a table of scenarios, then each

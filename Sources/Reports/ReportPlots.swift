@@ -1,7 +1,6 @@
 import OrdealSupport
 import OrdealModel
 import Foundation
-import OrdealMetrics
 
 /// The plots of a scenario, as SVG: latency over time with the fault windows shaded,
 /// throughput over time, and latency percentiles per phase. They are inlined into

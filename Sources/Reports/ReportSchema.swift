@@ -1,4 +1,3 @@
-import OrdealMetrics
 import OrdealSupport
 import OrdealModel
 /// The JSON Schema of report.json. Its one copy is `Sources/Reports/report.schema.json`

@@ -1,5 +1,4 @@
 import OrdealModel
-import OrdealMetrics
 import OrdealSupport
 
 /// The result of `ordeal run`: every scenario's result, and the run's verdict.

@@ -1,5 +1,5 @@
+import OrdealSupport
 import Foundation
-import OrdealMetrics
 import Testing
 
 @testable import Bench

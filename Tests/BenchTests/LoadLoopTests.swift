@@ -1,4 +1,4 @@
-import OrdealMetrics
+import OrdealSupport
 import Testing
 
 @testable import Bench

@@ -1,5 +1,4 @@
 import Foundation
-import OrdealMetrics
 import OrdealSupport
 import Testing
 

@@ -1,4 +1,3 @@
-import OrdealMetrics
 import OrdealSupport
 import Testing
 

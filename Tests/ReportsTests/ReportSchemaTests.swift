@@ -1,4 +1,3 @@
-import OrdealMetrics
 import Foundation
 import OrdealSupport
 import Testing

@@ -2,7 +2,6 @@ import OrdealReports
 import OrdealCheckers
 import OrdealSystem
 import OrdealModel
-import OrdealMetrics
 @testable import OrdealRunner
 import RecoveryCore
 import Testing

@@ -1,8 +1,8 @@
+import OrdealSupport
 import OrdealReports
 import OrdealCheckers
 import OrdealSystem
 import OrdealModel
-import OrdealMetrics
 import OrdealRunner
 import Testing
 

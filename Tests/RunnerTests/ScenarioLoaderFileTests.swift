@@ -2,7 +2,6 @@ import OrdealReports
 import OrdealCheckers
 import OrdealSystem
 import OrdealModel
-import OrdealMetrics
 import OrdealRunner
 import Foundation
 import Testing

@@ -2,7 +2,6 @@ import OrdealCheckers
 import OrdealModel
 import OrdealReports
 import OrdealSystem
-import OrdealMetrics
 import OrdealSupport
 
 /// Turns a recorded run into a `ScenarioResult`: latency histograms, phases, throughput,

@@ -1,4 +1,3 @@
-import OrdealMetrics
 import OrdealModel
 import OrdealReports
 import OrdealSystem

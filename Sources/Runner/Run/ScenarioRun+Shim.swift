@@ -1,4 +1,3 @@
-import OrdealMetrics
 import OrdealCheckers
 import OrdealModel
 import OrdealReports
