@@ -1,3 +1,4 @@
+import OrdealSystem
 import BenchKit
 import Foundation
 
@@ -112,8 +113,8 @@ public enum BenchFiles {
     }
 
     public static func writeAtomically(_ data: Data, to path: String) throws {
-        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw BenchError(.io, "cannot write \(path): \(error.localizedDescription); choose a writable path")
+        do { try Posix.writeAtomically(path, Array(data)) } catch {
+            throw BenchError(.io, "cannot write \(path): \(error.reason); choose a writable path")
         }
     }
 }

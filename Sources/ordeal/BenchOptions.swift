@@ -58,7 +58,7 @@ struct BenchCommand {
     let bench: Ordeal.Bench
 
     func run() throws {
-        let scratch = try bench.directory ?? Tools.temporaryDirectory(prefix: "ordeal-bench")
+        let scratch = try bench.directory ?? Posix.makeTemporaryDirectory(prefix: "ordeal-bench")
         try Tools.requireWritableDirectory(scratch, option: "--directory")
         defer { if bench.directory == nil { try? FileManager.default.removeItem(atPath: scratch) } }
         let status: ExitStatus

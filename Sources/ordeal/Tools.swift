@@ -23,12 +23,6 @@ enum Tools {
         return path
     }
 
-    static func temporaryDirectory(prefix: String) throws -> String {
-        let path = NSTemporaryDirectory() + "\(prefix)-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     static func requireWritableDirectory(_ path: String, option: String) throws {
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
@@ -47,14 +41,6 @@ enum Tools {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         guard FileManager.default.isWritableFile(atPath: dir) else {
             throw BadInput("\(option) \(path): the directory \(dir) does not exist or is not writable; create it or choose another path")
-        }
-    }
-
-    /// Writes to a temporary file beside `path`, then renames it over `path`.
-    static func writeAtomically(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        do { try data.write(to: url, options: .atomic) } catch {
-            throw BadInput("cannot write \(path): \(error.localizedDescription); choose a writable path")
         }
     }
 }

@@ -70,26 +70,26 @@ enum Analysis {
                 return LatencyPoint(startMillis: Double(b * 100), count: Int(summary.count), p50_us: summary.p50_us, max_us: summary.max_us)
             }
         }
-        result.faultEffects = faultEffects(history: history)
-        result.recovery = recoveryTimes(history)
+        // Recovery by the `recovery-time` checker's definition, the one definition of "recovered".
+        let recoveries = RecoveryTimeChecker.recoveries(in: history)
+        result.faultEffects = faultEffects(history: history, recoveries: recoveries)
+        result.recovery = recoveryTimes(recoveries)
     }
 
-    /// The kills' recovery times as one histogram, by the `recovery-time` checker's definition
-    /// (the one definition of "recovered"); nil without a recovery.
-    static func recoveryTimes(_ history: History) -> LatencySummary? {
+    /// The kills' recovery times as one histogram; nil without a recovery.
+    static func recoveryTimes(_ recoveries: [(faultEvent: Int, millis: Double)]) -> LatencySummary? {
         var histogram = LatencyHistogram()
-        for recovery in RecoveryTimeChecker.recoveries(in: history) {
+        for recovery in recoveries {
             histogram.record(nanos: UInt64(max(recovery.millis, 0) * 1_000_000))
         }
         return histogram.count > 0 ? histogram.summary : nil
     }
 
     /// Figures in milliseconds, unrounded; the reports round them.
-    static func faultEffects(history: History) -> [Int: [String: Double]] {
+    static func faultEffects(history: History, recoveries: [(faultEvent: Int, millis: Double)]) -> [Int: [String: Double]] {
         var effects: [Int: [String: Double]] = [:]
         let events = history.events
-        var recoveries: [Int: Double] = [:]
-        for recovery in RecoveryTimeChecker.recoveries(in: history) { recoveries[recovery.faultEvent] = recovery.millis }
+        let recoveryOfFault = Dictionary(recoveries.map { ($0.faultEvent, $0.millis) }, uniquingKeysWith: { first, _ in first })
         for (i, fault) in events.enumerated() where fault.type == "fault" {
             guard let index = fault.fields["fault"]?.intValue.map(Int.init), let worker = fault.worker else { continue }
             var effect: [String: Double] = [:]
@@ -98,7 +98,7 @@ enum Analysis {
                 effect["acknowledged_before"] = Double(events[..<i].filter {
                     $0.isOK && $0.worker == worker && $0.incarnation == fault.incarnation
                 }.count)
-                if let recovery = recoveries[i] { effect["recovery_ms"] = recovery }
+                if let recovery = recoveryOfFault[i] { effect["recovery_ms"] = recovery }
             case "pause":
                 let healAt = events[(i + 1)...].first {
                     $0.type == "heal" && $0.fields["fault"]?.intValue == Int64(index)

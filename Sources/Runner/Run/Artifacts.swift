@@ -1,7 +1,6 @@
 import OrdealModel
 import OrdealReports
 import OrdealSystem
-import OrdealModel
 import Foundation
 import OrdealSupport
 
@@ -31,15 +30,15 @@ enum Artifacts {
     }
 
     static func artifact(path: String, name: String) throws -> Artifact {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw RunnerError.io("cannot read \(path) to hash it")
-        }
-        defer { try? handle.close() }
         var hasher = Digest.Hasher()
         var bytes = 0
-        while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
-            bytes += chunk.count
-            chunk.withUnsafeBytes { hasher.update($0) }
+        do {
+            try Posix.readFile(path) { chunk in
+                bytes += chunk.count
+                hasher.update(chunk)
+            }
+        } catch {
+            throw RunnerError.io("cannot read \(path) to hash it: \(error.reason)")
         }
         return Artifact(path: name, bytes: bytes, sha256: hasher.finalizeHex())
     }
