@@ -137,8 +137,13 @@ public struct RecoveryTimeChecker: Checker {
     public func check(history: History, final: FinalState, context: CheckContext) -> CheckResult {
         let events = history.events
         let kills = Self.kills(in: history)
+        let limited = context.thresholds.contains { $0.subject == .recovery }
         guard !kills.isEmpty else {
-            return CheckResult(name: name, verdict: .pass, detail: "no kills", measurements: ["kills": 0])
+            // A recovery limit with no kill to measure proved nothing: never a pass.
+            return CheckResult(
+                name: name, verdict: limited ? .unknown : .pass,
+                detail: limited ? "nothing was measured for recovery: no kill, so its limit was not judged" : "no kills",
+                measurements: ["kills": 0])
         }
         var findings = Findings()
         var times: [Double] = []
@@ -179,6 +184,11 @@ public struct RecoveryTimeChecker: Checker {
             sorted.isEmpty
             ? "\(kills.count) kill(s), none restarted"
             : "\(sorted.count) of \(kills.count) kill(s) recovered, p50 \(Int(measurements["recovery_p50_us"]!)) us, max \(Int(measurements["recovery_max_us"]!)) us"
+        if limited && sorted.isEmpty && findings.violations == 0 {
+            return CheckResult(
+                name: name, verdict: .unknown, detail: "nothing was measured for recovery (\(summary)), so its limit was not judged",
+                measurements: measurements)
+        }
         return findings.result(
             name, pass: summary, fail: "\(findings.violations) recovery violation(s): \(summary)", measurements: measurements)
     }

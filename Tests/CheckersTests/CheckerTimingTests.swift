@@ -132,6 +132,16 @@ import OrdealModel
         #expect(result.measurements["recoveries"] == 0)
     }
 
+    @Test func aRecoveryLimitWithNoRecoveryToMeasureIsUnknown() {
+        let context = CheckContext(thresholds: [Threshold(subject: .recovery, percentile: .p50, maxMicros: 50_000)])
+        let noKill = check(checker, [event("spawn", "w-0")], context: context)
+        #expect(noKill.verdict == .unknown)
+        #expect(noKill.detail.contains("nothing was measured for recovery"))
+        let unrestarted = check(checker, [event("spawn", "w-0"), event("fault", "w-0", t: 100, ["kind": "kill"])], context: context)
+        #expect(unrestarted.verdict == .unknown)
+        #expect(unrestarted.measurements["unrestarted"] == 1)
+    }
+
     @Test func recoveryAboveThresholdFailsRecoveryTime() {
         let events = killAndRestart("w-0", killAt: 100, backAt: 102) + killAndRestart("w-1", killAt: 200, backAt: 250)
         let context = CheckContext(
