@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-extras/swift-extras-base64", from: "1.2.0"),
     ],
     targets: [
         // System SQLite (libsqlite3-dev), wrapped by RecoveryCore's SQLite layer.
@@ -60,7 +61,7 @@ let package = Package(
         // Evidence: manifests of SHA-256 digests, DSSE/in-toto signatures, and their verification.
         .target(
             name: "Evidence",
-            dependencies: ["OrdealSupport", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["OrdealSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "ExtrasBase64", package: "swift-extras-base64")]),
         // The PostgreSQL backend (postgres-nio), and backend specs (`sqlite:normal`, `memory`, `postgres://...`).
         .target(
             name: "PostgresBackend",
