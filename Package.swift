@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "ordeal", targets: ["ordeal"]),
         .executable(name: "ordeal-worker", targets: ["ordeal-worker"]),
         .library(name: "Backends", targets: ["Backends"]),
+        .library(name: "BackendConformance", targets: ["BackendConformance"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -70,6 +71,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(name: "Backends", dependencies: ["RecoveryCore", "PostgresBackend"]),
+        // The backend conformance suite, for a backend of the user's own from any test framework
+        // (no XCTest, no Swift Testing): docs/storage-interface.md, "Testing a backend".
+        .target(name: "BackendConformance", dependencies: ["RecoveryCore", "OrdealSupport"]),
         // What a benchmark worker runs: the workloads, the measuring loop, the worker protocol.
         // WorkerKit carries it, so every worker built on WorkerKit can be benchmarked.
         .target(name: "BenchKit", dependencies: ["RecoveryCore", "OrdealMetrics", "OrdealSupport", "COrdealShims"]),
@@ -91,7 +95,8 @@ let package = Package(
         // A deliberately faulty worker: each flag breaks one guarantee, so tests can show
         // that every checker fails on a system that violates it. Used only by the tests.
         .executableTarget(name: "ordeal-faulty-worker", dependencies: ["WorkerKit", "RecoveryCore", "OrdealSupport"]),
-        .testTarget(name: "RecoveryCoreTests", dependencies: ["RecoveryCore", "OrdealSupport", "PostgresBackend", "PostgresTestSupport"]),
+        .testTarget(name: "RecoveryCoreTests", dependencies: ["RecoveryCore", "OrdealSupport", "PostgresBackend", "PostgresTestSupport", "BackendConformance"]),
+        .testTarget(name: "BackendConformanceTests", dependencies: ["BackendConformance", "RecoveryCore"]),
         // Starts a throwaway PostgreSQL cluster (ci/postgres.sh) for the tests that need one.
         .target(name: "PostgresTestSupport", dependencies: ["PostgresBackend"], path: "Tests/PostgresTestSupport"),
         .testTarget(
