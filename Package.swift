@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "ordeal", targets: ["ordeal"]),
         .executable(name: "ordeal-worker", targets: ["ordeal-worker"]),
         .library(name: "Backends", targets: ["Backends"]),
+        .library(name: "BackendConformance", targets: ["BackendConformance"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-extras/swift-extras-base64", from: "1.2.0"),
     ],
     targets: [
         // System SQLite (libsqlite3-dev), wrapped by RecoveryCore's SQLite layer.
@@ -64,7 +66,9 @@ let package = Package(
         // Evidence: manifests of SHA-256 digests, DSSE/in-toto signatures, and their verification.
         .target(
             name: "Evidence",
-            dependencies: ["OrdealSupport", "OrdealSystem", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["OrdealSupport", "OrdealSystem", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ExtrasBase64", package: "swift-extras-base64"),
+            ]),
 
         // MARK: The judged: Ordeal's own recovery core, its backends and workers.
         // Checkpoints with evidence, leases with fencing, the sweep, the idempotency store and
@@ -83,6 +87,9 @@ let package = Package(
         .target(name: "Backends", dependencies: ["RecoveryCore", "PostgresBackend"]),
         // The worker library: roles a child process plays, speaking JSON lines.
         .target(name: "WorkerKit", dependencies: ["RecoveryCore", "OrdealSupport", "OrdealSystem", "COrdealShims", "BenchKit"]),
+        // The backend conformance suite, for a backend of the user's own from any test framework
+        // (no XCTest, no Swift Testing): docs/storage-interface.md, "Testing a backend".
+        .target(name: "BackendConformance", dependencies: ["RecoveryCore", "OrdealSupport", "OrdealSystem"]),
         // What a benchmark worker runs: the workloads, the measuring loop, the worker protocol.
         // WorkerKit carries it, so every worker built on WorkerKit can be benchmarked.
         .target(
@@ -115,7 +122,8 @@ let package = Package(
         // MARK: Tests, one target per module, plus end-to-end tests of the built binaries.
         .testTarget(
             name: "RecoveryCoreTests",
-            dependencies: ["RecoveryCore", "OrdealSupport", "OrdealSystem", "PostgresBackend", "PostgresTestSupport"]),
+            dependencies: ["RecoveryCore", "OrdealSupport", "OrdealSystem", "PostgresBackend", "PostgresTestSupport", "BackendConformance"]),
+        .testTarget(name: "BackendConformanceTests", dependencies: ["BackendConformance", "RecoveryCore"]),
         // Starts a throwaway PostgreSQL cluster (ci/postgres.sh) for the tests that need one.
         .target(name: "PostgresTestSupport", dependencies: ["PostgresBackend"], path: "Tests/PostgresTestSupport"),
         .testTarget(

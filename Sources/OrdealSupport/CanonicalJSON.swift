@@ -1,3 +1,11 @@
+// Hand-written because no library at hand gives a canonical JSON encoding. Checked: every package
+// in the offline mirror Ordeal builds from (no RFC 8785 / JCS implementation, nor any other
+// canonical form), and Foundation: `JSONEncoder` with `.sortedKeys` promises no canonical form
+// (its number spelling is not specified and may change between releases), and `JSONValue` is not
+// `Encodable`. These bytes are hashed into snapshot digests and idempotency keys that are already
+// stored, so a replacement must produce them byte for byte: this is not RFC 8785 either (keys in
+// UTF-8 byte order, integral doubles below 9e15 as integers, Swift's shortest double form).
+
 /// One byte encoding per JSON value, so that equal values hash equally:
 /// object keys sorted by their Unicode scalars, no insignificant white space,
 /// `/` never escaped, non-ASCII written as UTF-8, control characters as `\u00XX`,

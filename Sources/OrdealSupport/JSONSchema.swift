@@ -1,3 +1,11 @@
+// Hand-written because no library at hand validates JSON against a JSON Schema. Checked: every
+// package in the offline mirror Ordeal builds from, and Foundation. The schema-related ones only
+// describe schemas: OpenAPIKit 6.4.0 models JSON Schema documents for OpenAPI (no instance
+// validation), swift-openapi-runtime 1.13.4 holds values typed by a schema (OpenAPIValue),
+// swift-openapi-generator turns schemas into Swift types at build time, and the MCP swift-sdk
+// 0.12.1 passes schemas through as raw values. If one appears, it must reject the keywords
+// this subset does not support, as `init` does, and give the same paths in its errors.
+
 /// A validator for the part of JSON Schema (draft 2020-12) that Ordeal's report schema uses:
 /// `type` (one or a list), `properties`, `required`, `additionalProperties` (bool or schema),
 /// `items`, `enum`, `const`, `minimum`, `minItems`, `anyOf`, `pattern`-free strings, and local

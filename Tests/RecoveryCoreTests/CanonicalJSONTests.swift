@@ -109,6 +109,29 @@ import Testing
         #expect(try JSONParser.parse(text) == expected)
     }
 
+    /// What Foundation's JSONSerialization would accept and this parser must not (see the
+    /// opening comment of JSONParser.swift): trailing commas, a byte order mark, UTF-16.
+    @Test(arguments: [
+        ([UInt8]("[1,2,]".utf8), 5), (Array("{\"a\":{},}".utf8), 8), ([0xEF, 0xBB, 0xBF] + Array("1".utf8), 0),
+        ([0x5B, 0x00, 0x31, 0x00, 0x5D, 0x00], 1), ([0xFF, 0xFE, 0x31, 0x00], 0),
+    ])
+    func parserReadsOnlyStrictUTF8JSON(bytes: [UInt8], offset: Int) {
+        let error = #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(bytes) }
+        #expect(error?.offset == offset)
+    }
+
+    /// Integers of 64 bits stay exact, and doubles of 17 digits are correctly rounded (where
+    /// Foundation hands out NSDecimalNumbers).
+    @Test func parserKeepsInt64ExactAndRoundsDoublesCorrectly() throws {
+        #expect(try JSONParser.parse("-9223372036854775808") == .int(Int64.min))
+        #expect(try JSONParser.parse("-9223372036854775807") == .int(Int64.min + 1))
+        #expect(try JSONParser.parse("9223372036854775807") == .int(Int64.max))
+        #expect(try JSONParser.parse("18446744073709551615") == .double(18446744073709551615.0))
+        #expect(try JSONParser.parse("0.30000000000000004") == .double(0.1 + 0.2))
+        #expect(try JSONParser.parse("[1.0, 1]") == [.double(1), .int(1)])
+        #expect(try JSONParser.parse(#"{"a":1,"a":2}"#) == ["a": 2])
+    }
+
     @Test func digestIsLowerCaseHexSHA256() {
         #expect(Digest.sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(Digest.sha256Hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
