@@ -16,7 +16,7 @@ for ((r = 1; r <= rounds; r++)); do
     for mode in plain inactive journal; do
         dir="$work/$mode-$r"
         mkdir -p "$dir"
-        bench=("$ordeal" bench --directory "$dir" --durability normal --ops checkpoint.commit,raw.insert_txn
+        bench=("$ordeal" bench --directory "$dir" --backend sqlite:normal --ops checkpoint.commit,raw.insert_txn
             --iterations "$iterations" --json "$work/$mode-$r.json")
         case $mode in
         plain) "${bench[@]}" >/dev/null 2>&1 ;;
