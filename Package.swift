@@ -60,7 +60,8 @@ let package = Package(
                 "OrdealModel", "OrdealCheckers", "OrdealReports", "OrdealSupport", "OrdealSystem",
                 "COrdealShims", "CSQLite", .product(name: "Yams", package: "Yams"),
             ],
-            path: "Sources/Runner", plugins: ["BuildFaultShim"]),
+            path: "Sources/Runner", resources: [.embedInCode("Protocol/worker-protocol.schema.json")],
+            plugins: ["BuildFaultShim"]),
         // Builds libordeal_shim.so with plain clang (libc and libunwind only, no Swift runtime).
         .plugin(name: "BuildFaultShim", capability: .buildTool()),
         // Evidence: manifests of SHA-256 digests, DSSE/in-toto signatures, and their verification.

@@ -87,7 +87,9 @@ public struct AckedDurableChecker: Checker {
         return findings.result(
             name, pass: "all \(acknowledged) acknowledged writes are in the final state, unchanged",
             fail: "\(findings.violations) of \(acknowledged) acknowledged writes are missing or changed in the final state",
-            measurements: ["acknowledged_writes": Double(acknowledged), "lost_writes": Double(findings.violations)])
+            measurements: ["acknowledged_writes": Double(acknowledged), "lost_writes": Double(findings.violations)],
+            judged: acknowledged,
+            nothing: "no acknowledged write (an ok \(Self.writeOps.sorted().joined(separator: ", "))) in the history")
     }
 
     static let writeOps: Set<String> = [

@@ -32,6 +32,13 @@ struct Findings {
     private(set) var examples: [JSONValue] = []
     private(set) var firstMalformed: String?
 
+    /// The result of a checker that found nothing to judge: unknown, never a pass.
+    static func judgedNothing(_ name: String, _ nothing: String, measurements: [String: Double] = [:]) -> CheckResult {
+        var result = CheckResult(name: name, verdict: .unknown, detail: "judged nothing: \(nothing)", measurements: measurements)
+        result.judgedSomething = false
+        return result
+    }
+
     /// Records one violation of `rule` for `key`, with extra fields and the events that show it.
     mutating func violation(_ rule: String, key: String, _ fields: [String: JSONValue] = [:], events: [HistoryEvent] = []) {
         violations += 1
@@ -50,9 +57,12 @@ struct Findings {
     }
 
     /// The result: fail with `failDetail` when anything was violated, unknown when only
-    /// malformed acknowledgements were found, else pass with `passDetail`.
+    /// malformed acknowledgements were found or when the checker judged nothing (`judged` is 0:
+    /// a pass that proved nothing is never a pass; `nothing` says what was missing), else pass
+    /// with `passDetail`.
     func result(
-        _ name: String, pass passDetail: String, fail failDetail: String, measurements: [String: Double] = [:]
+        _ name: String, pass passDetail: String, fail failDetail: String, measurements: [String: Double] = [:],
+        judged: Int, nothing: String
     ) -> CheckResult {
         if violations > 0 {
             let shown = violations > examples.count ? " (first \(examples.count) shown)" : ""
@@ -65,6 +75,7 @@ struct Findings {
                 detail: "\(malformed) acknowledgement(s) lack the fields the worker protocol requires, first: \(firstMalformed)",
                 measurements: measurements)
         }
+        if judged == 0 { return Self.judgedNothing(name, nothing, measurements: measurements) }
         return CheckResult(name: name, verdict: .pass, detail: passDetail, measurements: measurements)
     }
 }

@@ -65,7 +65,9 @@ public struct EffectsAtMostOnceChecker: Checker {
             measurements: [
                 "effect_lines": Double(final.effects.count), "repeated_lines": Double(repeated), "reruns": Double(reruns),
                 "unmapped_indeterminate": Double(ledger.unmapped),
-            ])
+            ],
+            judged: final.effects.count,
+            nothing: "the effects file has no line: no side effect to count")
     }
 
 

@@ -98,7 +98,9 @@ public struct LeaseSafetyChecker: Checker {
             measurements: [
                 "acquisitions": Double(acquisitions), "completions": Double(completed), "stale_refused": Double(staleRefused),
                 "redundant_executions": Double(redundant),
-            ])
+            ],
+            judged: acquisitions + completed + staleRefused,
+            nothing: "no lease.acquire or lease.complete in the history")
     }
 
     /// A refusal because the lease was taken over (`lease-lost`, or the core's "lease lost: ..." sentence).

@@ -85,7 +85,8 @@ public struct ResumeCorrectChecker: Checker {
             measurements: [
                 "tasks": Double(judged), "steps_acknowledged": Double(stepsAcked), "incarnations": Double(incarnations),
                 "unreported_commits_accepted": Double(accepted),
-            ])
+            ],
+            judged: judged, nothing: "no task.step or task.finish in the history")
     }
 
     /// Each task's steps and runs, read from its `task.step` and `task.finish` ops in order; the

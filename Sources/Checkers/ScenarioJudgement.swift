@@ -7,31 +7,47 @@ import OrdealSupport
 public enum ScenarioJudgement {
     /// The checks of `scenario`, judged. `final` is nil when the end-of-run reader gave no final
     /// state: then no invariant can be judged and only the history-only checks run.
+    /// With `performanceAdvisory` (a worker of the user's own), recovery limits are judged
+    /// apart from `recovery-time`, as performance checks, so that they can be reported without
+    /// deciding the verdict.
     public static func checks(
-        scenario: Scenario, history: History, final: FinalState?, latency: [String: LatencySummary]
+        scenario: Scenario, history: History, final: FinalState?, latency: [String: LatencySummary],
+        performanceAdvisory: Bool = false
     ) -> [CheckResult] {
         var checks: [CheckResult] = []
+        let limits = scenario.thresholdsOnItsBackend
         if let final {
-            let context = CheckContext(livenessMillis: scenario.livenessMillis, thresholds: scenario.thresholdsOnItsBackend)
+            let context = CheckContext(
+                livenessMillis: scenario.livenessMillis,
+                thresholds: performanceAdvisory ? limits.filter { $0.subject != .recovery } : limits)
             for name in checkNames(scenario) {
                 guard let checker = Checkers.named(name) else {
                     checks.append(CheckResult(name: name, verdict: .unknown, detail: "no checker is named \(name)"))
                     continue
                 }
-                checks.append(checker.check(history: history, final: final, context: context))
+                let result = checker.check(history: history, final: final, context: context)
+                // Run because the scenario names no checks: one with nothing to judge does not apply.
+                if scenario.checks.isEmpty && !result.judgedSomething { continue }
+                checks.append(result)
             }
         }
+        if !scenario.expectations.isEmpty { checks.append(ExpectedWorkChecker.check(scenario.expectations, history)) }
         checks.append(WorkersExitCleanChecker.check(history))
-        checks += LatencyThresholds.check(scenario.thresholdsOnItsBackend, latency: latency)
+        checks += LatencyThresholds.check(limits, latency: latency)
+        if performanceAdvisory { checks += LatencyThresholds.recovery(limits, history: history) }
         return checks.map { ExpectedFailures.judge($0, scenario.expectedFailures) }
     }
 
-    /// The scenario's verdict: the worst of its checks, and `unknown` when the harness reported a
-    /// problem or no final state was read (nothing can be concluded: never a pass).
-    public static func verdict(checks: [CheckResult], problems: [String], hasFinalState: Bool) -> Verdict {
-        var verdict: Verdict = problems.isEmpty && hasFinalState ? .pass : .unknown
-        for check in checks { verdict = verdict.combined(with: check.verdict) }
-        return verdict
+    /// The scenario's verdict: the worst of its checks (performance checks left out when they are
+    /// advisory), and `unknown` when the harness reported a problem, no final state was read, or
+    /// no check judged anything (nothing can be concluded: never a pass).
+    public static func verdict(
+        checks: [CheckResult], problems: [String], hasFinalState: Bool, performanceAdvisory: Bool = false
+    ) -> Verdict {
+        let deciding = checks.filter { !(performanceAdvisory && $0.isPerformance) }
+        var verdict: Verdict = problems.isEmpty && hasFinalState ? .notApplicable : .unknown
+        for check in deciding { verdict = verdict.combined(with: check.verdict) }
+        return verdict == .notApplicable ? .unknown : verdict
     }
 
     /// The checkers the scenario names, all of them when it names none; `recovery-time` is added
@@ -83,13 +99,40 @@ public enum LatencyThresholds {
             guard case .op(let op) = t.subject else { return nil }
             let name = "threshold \(op) \(t.percentile.rawValue) <= \(Format.micros(t.maxMicros))"
             guard let summary = latency[op] else {
-                return CheckResult(name: name, verdict: .unknown, detail: "nothing was measured for \(op)")
+                var result = CheckResult(name: name, verdict: .unknown, detail: "nothing was measured for \(op)")
+                result.isPerformance = true
+                return result
             }
             let measured = t.percentile.value(of: summary)
-            return CheckResult(
+            var result = CheckResult(
                 name: name, verdict: measured <= t.maxMicros ? .pass : .fail,
                 detail: "\(op) \(t.percentile.rawValue) = \(Format.micros(measured)) over \(summary.count) samples (limit \(Format.micros(t.maxMicros)))",
                 measurements: ["measured_us": measured, "limit_us": t.maxMicros, "count": Double(summary.count)])
+            result.isPerformance = true
+            return result
+        }
+    }
+}
+
+extension LatencyThresholds {
+    /// Recovery limits judged on their own, as performance checks, on the `recovery-time`
+    /// checker's recovery times (nearest rank, as that checker judges them).
+    public static func recovery(_ thresholds: [Threshold], history: History) -> [CheckResult] {
+        let times = RecoveryTimeChecker.recoveries(in: history).map { $0.millis * 1000 }.sorted()
+        return thresholds.filter { $0.subject == .recovery }.map { t in
+            let name = "threshold recovery \(t.percentile.rawValue) <= \(Format.micros(t.maxMicros))"
+            var result: CheckResult
+            if times.isEmpty {
+                result = CheckResult(name: name, verdict: .unknown, detail: "nothing was measured for recovery: no kill recovered")
+            } else {
+                let measured = t.percentile.nearestRank(times)
+                result = CheckResult(
+                    name: name, verdict: measured <= t.maxMicros ? .pass : .fail,
+                    detail: "recovery \(t.percentile.rawValue) = \(Format.micros(measured)) over \(times.count) recoveries (limit \(Format.micros(t.maxMicros)))",
+                    measurements: ["measured_us": measured, "limit_us": t.maxMicros, "count": Double(times.count)])
+            }
+            result.isPerformance = true
+            return result
         }
     }
 }
@@ -110,7 +153,7 @@ public enum ExpectedFailures {
         case .pass:
             out.verdict = .fail
             out.detail = "declared expected to fail (\(declared.reason)) but it held: \(check.detail). The limitation is no longer measured; remove it from expected_failures or find why the fault did not bite"
-        case .unknown:
+        case .unknown, .notApplicable:
             break
         }
         return out

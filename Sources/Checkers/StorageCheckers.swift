@@ -24,7 +24,9 @@ public struct IntegrityChecker: Checker {
             fail: "\(final.integrityProblems.count) integrity problem(s) and \(corrupt.count) corrupt snapshot(s)",
             measurements: [
                 "integrity_problems": Double(final.integrityProblems.count), "corrupt_snapshots": Double(corrupt.count),
-            ])
+            ],
+            judged: final.checkpoints.count + final.workItems.count + final.idempotency.count + final.tasks.count,
+            nothing: "the final state holds no checkpoint, work item, idempotency entry or task to check")
     }
 }
 
@@ -76,6 +78,8 @@ public struct SequenceContiguousChecker: Checker {
         return findings.result(
             name, pass: "the checkpoints of all \(byTask.count) tasks are numbered 1...n, each acknowledged once",
             fail: "\(findings.violations) sequence violation(s): gaps, duplicates or a sequence number acknowledged twice",
-            measurements: ["tasks": Double(byTask.count), "checkpoints": Double(final.checkpoints.count)])
+            measurements: ["tasks": Double(byTask.count), "checkpoints": Double(final.checkpoints.count)],
+            judged: final.checkpoints.count + acked.count,
+            nothing: "no checkpoint in the final state and no acknowledged checkpoint.commit in the history")
     }
 }

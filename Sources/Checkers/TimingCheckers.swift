@@ -56,7 +56,9 @@ public struct LivenessChecker: Checker {
         return findings.result(
             name, pass: "all work reached a final state; \(timing)",
             fail: "\(unfinished) item(s) or task(s) never finished, or progress came too late; \(timing)",
-            measurements: measurements)
+            measurements: measurements,
+            judged: final.workItems.count + final.tasks.count + (progress == nil ? 0 : 1),
+            nothing: "no work item or task in the final state and no progress event (done, task.finish, lease.complete) in the history")
     }
 
     static func isReader(_ event: HistoryEvent) -> Bool {
@@ -139,10 +141,9 @@ public struct RecoveryTimeChecker: Checker {
         let kills = Self.kills(in: history)
         let limited = context.thresholds.contains { $0.subject == .recovery }
         guard !kills.isEmpty else {
-            // A recovery limit with no kill to measure proved nothing: never a pass.
-            return CheckResult(
-                name: name, verdict: limited ? .unknown : .pass,
-                detail: limited ? "nothing was measured for recovery: no kill, so its limit was not judged" : "no kills",
+            // No kill, no recovery to judge: a recovery check that measured nothing proved nothing.
+            return Findings.judgedNothing(
+                name, "nothing was measured for recovery: no worker was killed" + (limited ? ", so its limit was not judged" : ""),
                 measurements: ["kills": 0])
         }
         var findings = Findings()
@@ -184,12 +185,9 @@ public struct RecoveryTimeChecker: Checker {
             sorted.isEmpty
             ? "\(kills.count) kill(s), none restarted"
             : "\(sorted.count) of \(kills.count) kill(s) recovered, p50 \(Int(measurements["recovery_p50_us"]!)) us, max \(Int(measurements["recovery_max_us"]!)) us"
-        if limited && sorted.isEmpty && findings.violations == 0 {
-            return CheckResult(
-                name: name, verdict: .unknown, detail: "nothing was measured for recovery (\(summary)), so its limit was not judged",
-                measurements: measurements)
-        }
         return findings.result(
-            name, pass: summary, fail: "\(findings.violations) recovery violation(s): \(summary)", measurements: measurements)
+            name, pass: summary, fail: "\(findings.violations) recovery violation(s): \(summary)", measurements: measurements,
+            judged: times.count,
+            nothing: "nothing was measured for recovery (\(summary))" + (limited ? ", so its limit was not judged" : ""))
     }
 }

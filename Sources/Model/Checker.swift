@@ -1,13 +1,18 @@
 import OrdealSupport
 
-public enum Verdict: String, Sendable, Hashable, Codable {
+public enum Verdict: String, Sendable, Hashable, Codable, CaseIterable {
     case pass, fail, unknown
+    /// A scenario not run because the worker does not declare a role or op it needs: it judged
+    /// nothing of the worker, so it is neither a pass nor a failure, and is counted apart.
+    case notApplicable = "not-applicable"
 
-    /// The worse of two verdicts: fail over unknown over pass.
+    /// The worse of two verdicts: fail over unknown over pass over not-applicable (which adds
+    /// nothing to a verdict it is combined with).
     public func combined(with other: Verdict) -> Verdict {
         if self == .fail || other == .fail { return .fail }
         if self == .unknown || other == .unknown { return .unknown }
-        return .pass
+        if self == .pass || other == .pass { return .pass }
+        return .notApplicable
     }
 }
 
@@ -22,6 +27,12 @@ public struct CheckResult: Sendable, Hashable {
     public var measurements: [String: Double]
     /// The reason, when the scenario declares this check expected to fail (a known limitation).
     public var expectedFailure: String?
+    /// A latency limit rather than an invariant: reported apart, and with a worker of the
+    /// user's own it decides the verdict only when the run enforces thresholds.
+    public var isPerformance = false
+    /// False when the checker found nothing to judge (its verdict is then `unknown`): a check
+    /// the scenario named fails to prove anything; one it did not name is left out.
+    public var judgedSomething = true
 
     public init(name: String, verdict: Verdict, detail: String, counterexample: [JSONValue] = [], measurements: [String: Double] = [:]) {
         self.name = name

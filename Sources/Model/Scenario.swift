@@ -18,6 +18,8 @@ public struct Scenario: Sendable, Hashable {
     /// Checks expected to fail: known limitations (docs/scenario-format.md). The run passes
     /// when each fails as declared; one that holds is reported.
     public var expectedFailures: [ExpectedFailure] = []
+    /// The work its workers must acknowledge (`expect:`), judged by `expected-work`.
+    public var expectations: [WorkExpectation] = []
     /// The backends (`sqlite`, `postgres`, a custom scheme) the scenario is meant for; nil: any.
     /// On another it is not run, and the run says so.
     public var backends: [String]?

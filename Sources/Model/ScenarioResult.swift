@@ -27,9 +27,22 @@ public struct ScenarioResult: Sendable {
     /// The whole histograms behind `latency` (and `recovery`), kept so runs can be merged.
     public var histograms: [String: LatencyHistogram]
     public var problems: [String]
+    /// Why the scenario was not run on this worker (verdict `not-applicable`), or nil.
+    public var notApplicable: String?
+    /// Whether its performance checks (latency thresholds) are reported without deciding the
+    /// verdict: with a worker of the user's own, unless the run enforces them.
+    public var performanceAdvisory = false
     public var durationMillis: Double
     /// The scenario's folder, relative to the run folder.
     public var folder: String
+
+    /// A scenario not run because the worker cannot be judged by it: verdict `not-applicable`.
+    public static func notApplicable(scenario: Scenario, seed: UInt64, reason: String, folder: String) -> ScenarioResult {
+        var result = ScenarioResult(scenario: scenario, seed: seed, faults: [], problems: [], durationMillis: 0, folder: folder)
+        result.verdict = .notApplicable
+        result.notApplicable = reason
+        return result
+    }
 
     /// A result with nothing measured yet: the analysis fills it in.
     public init(scenario: Scenario, seed: UInt64, faults: [FaultRecord], problems: [String], durationMillis: Double, folder: String) {

@@ -55,6 +55,15 @@ public struct JSONSchema: Sendable {
         return problems
     }
 
+    /// Every way `value` breaks the definition `$defs/NAME` of the schema; empty when it conforms.
+    /// A name the schema does not define is a problem of its own, never a pass.
+    public func validate(_ value: JSONValue, definition name: String) -> [String] {
+        guard let definition = root["$defs"]?[name] else { return ["$: the schema defines no '\(name)'"] }
+        var problems: [String] = []
+        check(value, against: definition, at: "$", into: &problems)
+        return problems
+    }
+
     private func resolve(_ schema: JSONValue) -> JSONValue {
         guard let ref = schema["$ref"]?.stringValue, ref.hasPrefix("#/$defs/") else { return schema }
         return root["$defs"]?[String(ref.dropFirst("#/$defs/".count))] ?? .bool(false)

@@ -14,12 +14,10 @@ public enum GitHubSummary {
     /// with a note saying so.
     public static func markdown(_ report: RunReport, maxBytes: Int = maxBytes) -> String {
         var lines: [String] = []
-        let counts = Dictionary(grouping: report.scenarios, by: \.verdict).mapValues(\.count)
         lines.append("## \(icon(report.verdict)) Ordeal run `\(code(report.runID))`: **\(report.verdict.rawValue.uppercased())**")
         lines.append("")
         lines.append(
-            "\(report.scenarios.count) scenarios: \(counts[.pass] ?? 0) passed, \(counts[.fail] ?? 0) failed, "
-                + "\(counts[.unknown] ?? 0) unknown, in \(Format.micros(report.durationMillis * 1000)).")
+            report.countsSentence + ", in \(Format.micros(report.durationMillis * 1000)).")
         lines.append("")
         lines.append("| scenario | verdict | checks passed | acknowledged ops | recovery p50 | duration |")
         lines.append("|---|---|---|---|---|---|")
@@ -137,6 +135,7 @@ public enum GitHubSummary {
         case .pass: "✅"
         case .fail: "❌"
         case .unknown: "⚠️"
+        case .notApplicable: "➖"
         }
     }
 

@@ -23,7 +23,7 @@ public struct HTMLExporter: ReportExporter {
         code, pre { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 0.9em; }
         pre { background: #f6f6f6; border: 1px solid #e0e0e0; padding: 0.6em; overflow-x: auto; white-space: pre; }
         .verdict { font-weight: bold; padding: 0.05em 0.45em; border-radius: 0.3em; color: #ffffff; }
-        .pass { background: #2e7d32; } .fail { background: #c62828; } .unknown { background: #ef6c00; }
+        .pass { background: #2e7d32; } .fail { background: #c62828; } .unknown { background: #ef6c00; } .not-applicable { background: #757575; }
         .problem { color: #c62828; } figure { margin: 1em 0; overflow-x: auto; }
         figcaption { font-size: 0.85em; color: #555555; } svg { max-width: none; }
         """
@@ -35,10 +35,9 @@ public struct HTMLExporter: ReportExporter {
         h += "<title>\(x("Ordeal run \(report.runID): \(verdict.uppercased())"))</title>\n"
         h += "<style>\n\(Self.style)\n</style>\n</head>\n<body>\n"
         h += "<h1>Ordeal run <code>\(x(report.runID))</code>: \(badge(report.verdict))</h1>\n"
-        let counts = Dictionary(grouping: report.scenarios, by: \.verdict).mapValues(\.count)
-        h += "<p>\(report.scenarios.count) scenarios: \(counts[.pass] ?? 0) passed, \(counts[.fail] ?? 0) failed, "
-        h += "\(counts[.unknown] ?? 0) unknown, in \(x(Format.micros(report.durationMillis * 1000))). "
+        h += "<p>\(x(report.countsSentence)), in \(x(Format.micros(report.durationMillis * 1000))). "
         h += "Ordeal \(x(OrdealVersion.current)), started \(x(report.startedAt)).</p>\n"
+        if let worker = report.worker { h += "<p>Judged: \(x(worker.summary)).</p>\n" }
         h += "<table>\n<tr><th>scenario</th><th>verdict</th><th>checks</th><th>faults</th><th>acknowledged ops</th>"
         h += "<th>recovery p50</th><th>duration</th></tr>\n"
         for (i, s) in report.scenarios.enumerated() {
@@ -62,14 +61,16 @@ public struct HTMLExporter: ReportExporter {
         h += "<code>\(x("\(s.scenario.backend):\(s.scenario.durability)"))</code>. "
         h += "History: <code>\(x(s.folder + "/history.jsonl"))</code>. Replay:</p>\n"
         h += "<pre>\(x("ordeal run \(s.scenario.sourcePath) --seed \(s.seed)"))</pre>\n"
+        if let reason = s.notApplicable { return h + "<p><strong>Not applicable</strong>, not run: \(x(reason)).</p>\n</section>\n" }
         if !s.problems.isEmpty {
             h += "<ul>\n"
             for problem in s.problems { h += "<li class=\"problem\"><strong>harness problem</strong>: \(x(problem))</li>\n" }
             h += "</ul>\n"
         }
-        h += "<h3>Checks</h3>\n<table>\n<tr><th>check</th><th>verdict</th><th>detail</th></tr>\n"
-        for c in s.checks {
-            h += "<tr><td>\(x(c.name))</td><td>\(badge(c.verdict))</td><td>\(x(c.detail))</td></tr>\n"
+        h += "<h3>Checks</h3>\n<table>\n<tr><th>check</th><th>kind</th><th>verdict</th><th>detail</th></tr>\n"
+        for c in s.checks.filter({ !$0.isPerformance }) + s.checks.filter(\.isPerformance) {
+            let kind = c.isPerformance ? (s.performanceAdvisory ? "performance (advisory)" : "performance") : "correctness"
+            h += "<tr><td>\(x(c.name))</td><td>\(kind)</td><td>\(badge(c.verdict))</td><td>\(x(c.detail))</td></tr>\n"
         }
         h += "</table>\n"
         for c in s.checks where c.verdict == .fail && !c.counterexample.isEmpty {

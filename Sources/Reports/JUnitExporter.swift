@@ -16,7 +16,7 @@ public struct JUnitExporter: ReportExporter {
     public func serialize(_ report: RunReport) throws -> [UInt8] { Array(render(report).utf8) }
 
     struct Counts: Equatable {
-        var tests = 0, failures = 0, errors = 0
+        var tests = 0, failures = 0, errors = 0, skipped = 0
     }
 
     /// What a scenario adds up to: a test per check, plus the harness test when it has problems.
@@ -28,7 +28,12 @@ public struct JUnitExporter: ReportExporter {
             case .pass: break
             case .fail: c.failures += 1
             case .unknown: c.errors += 1
+            case .notApplicable: c.skipped += 1
             }
+        }
+        if s.notApplicable != nil {
+            c.tests += 1
+            c.skipped += 1
         }
         if !s.problems.isEmpty {
             c.tests += 1
@@ -42,8 +47,9 @@ public struct JUnitExporter: ReportExporter {
         let tests = all.reduce(0) { $0 + $1.tests }
         let failures = all.reduce(0) { $0 + $1.failures }
         let errors = all.reduce(0) { $0 + $1.errors }
+        let skipped = all.reduce(0) { $0 + $1.skipped }
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        xml += "<testsuites name=\"ordeal\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\""
+        xml += "<testsuites name=\"ordeal\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\""
         xml += " time=\"\(Format.seconds(millis: report.durationMillis))\">\n"
         for (s, c) in zip(report.scenarios, all) { xml += suite(s, c, report) }
         xml += "</testsuites>\n"
@@ -53,7 +59,7 @@ public struct JUnitExporter: ReportExporter {
     private func suite(_ s: ScenarioResult, _ c: Counts, _ report: RunReport) -> String {
         let name = s.scenario.name
         var xml = "  <testsuite name=\(attr(name)) tests=\"\(c.tests)\" failures=\"\(c.failures)\" errors=\"\(c.errors)\""
-        xml += " skipped=\"0\" time=\"\(Format.seconds(millis: s.durationMillis))\" timestamp=\(attr(report.startedAt))>\n"
+        xml += " skipped=\"\(c.skipped)\" time=\"\(Format.seconds(millis: s.durationMillis))\" timestamp=\(attr(report.startedAt))>\n"
         xml += "    <properties>\n"
         let properties: [(String, String)] = [
             ("verdict", s.verdict.rawValue), ("file", s.scenario.sourcePath), ("seed", String(s.seed)),
@@ -73,8 +79,15 @@ public struct JUnitExporter: ReportExporter {
             case .unknown:
                 xml += "      <error message=\(attr(check.detail)) type=\(attr(check.name))>"
                 xml += text(counterexample(check)) + "</error>\n"
+            case .notApplicable:
+                xml += "      <skipped message=\(attr(check.detail))/>\n"
             }
             xml += "      <system-out>" + text(systemOut(check)) + "</system-out>\n"
+            xml += "    </testcase>\n"
+        }
+        if let reason = s.notApplicable {
+            xml += "    <testcase name=\"applicable\" classname=\(attr(classname)) time=\"0.000\">\n"
+            xml += "      <skipped message=\(attr("not applicable: " + reason))/>\n"
             xml += "    </testcase>\n"
         }
         if !s.problems.isEmpty {

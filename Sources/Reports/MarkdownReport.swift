@@ -10,10 +10,9 @@ enum MarkdownReport {
         if !report.complete {
             md += "**This run is not complete**: it is still going, or it was stopped; the verdict stays unknown.\n\n"
         }
-        let counts = Dictionary(grouping: report.scenarios, by: \.verdict).mapValues(\.count)
-        md += "\(report.scenarios.count) scenarios: \(counts[.pass] ?? 0) passed, \(counts[.fail] ?? 0) failed, "
-        md += "\(counts[.unknown] ?? 0) unknown, in \(Format.micros(report.durationMillis * 1000)). "
+        md += report.countsSentence + ", in \(Format.micros(report.durationMillis * 1000)). "
         md += "Ordeal \(OrdealVersion.current), started \(report.startedAt).\n\n"
+        if let worker = report.worker { md += "Judged: \(escape(worker.summary)).\n\n" }
         md += "| scenario | verdict | checks | faults | acknowledged ops | recovery p50 | duration |\n"
         md += "|---|---|---|---|---|---|---|\n"
         for s in report.scenarios {
@@ -32,10 +31,16 @@ enum MarkdownReport {
         if !s.scenario.description.isEmpty { md += s.scenario.description + "\n\n" }
         md += "File `\(s.scenario.sourcePath)`, seed \(s.seed), backend \(s.scenario.backend):\(s.scenario.durability). "
         md += "Replay: `ordeal run \(s.scenario.sourcePath) --seed \(s.seed)`. History: `\(s.folder)/history.jsonl`.\n\n"
+        if let reason = s.notApplicable { return md + "**Not applicable**, not run: \(escape(reason)).\n" }
         for problem in s.problems { md += "- **harness problem**: \(problem)\n" }
         if !s.problems.isEmpty { md += "\n" }
-        md += "| check | verdict | detail |\n|---|---|---|\n"
-        for c in s.checks { md += "| \(c.name) | \(c.verdict.rawValue) | \(escape(c.detail)) |\n" }
+        if s.performanceAdvisory {
+            md += "Performance checks are reported and do not decide the verdict (a worker of your own; `--enforce-thresholds` makes them count).\n\n"
+        }
+        md += "| check | kind | verdict | detail |\n|---|---|---|---|\n"
+        for c in s.checks.filter({ !$0.isPerformance }) + s.checks.filter(\.isPerformance) {
+            md += "| \(c.name) | \(c.isPerformance ? "performance" : "correctness") | \(c.verdict.rawValue) | \(escape(c.detail)) |\n"
+        }
         for c in s.checks where c.verdict == .fail && !c.counterexample.isEmpty {
             md += "\n**\(c.name)** counterexample:\n\n```json\n"
             for item in c.counterexample.prefix(10) { md += ((try? CanonicalJSON.string(item)) ?? "?") + "\n" }

@@ -35,17 +35,40 @@ public struct RunReport: Sendable {
         self.replayCommand = replayCommand
     }
 
+    /// The worker judged (`ordeal run --worker`), or nil for Ordeal's own.
+    public var worker: WorkerIdentity?
+    /// A not-applicable scenario fails the run (`--require-all`, for a core that claims them all).
+    public var requireAll = false
+
+    /// The worst scenario verdict. Not-applicable scenarios add nothing (they fail the run with
+    /// `requireAll`); a run in which no scenario judged the worker is unknown, never a pass.
     public var verdict: Verdict {
-        let scenarios = scenarios.reduce(Verdict.pass) { $0.combined(with: $1.verdict) }
-        return complete ? scenarios : scenarios.combined(with: .unknown)
+        var verdict = scenarios.reduce(Verdict.notApplicable) { $0.combined(with: $1.verdict) }
+        if requireAll && scenarios.contains(where: { $0.verdict == .notApplicable }) { verdict = .fail }
+        if verdict == .notApplicable || !complete { verdict = verdict.combined(with: .unknown) }
+        return verdict
     }
 
     public var exitStatus: ExitStatus {
         switch verdict {
         case .pass: .passed
         case .fail: .failed
-        case .unknown: .unknown
+        case .unknown, .notApplicable: .unknown
         }
+    }
+
+    /// Scenarios per verdict.
+    public var counts: [Verdict: Int] { Dictionary(grouping: scenarios, by: \.verdict).mapValues(\.count) }
+
+    /// The one sentence every format opens with: how many scenarios judged the worker, and how.
+    public var countsSentence: String {
+        let c = counts
+        let judged = scenarios.count - (c[.notApplicable] ?? 0)
+        var text = "\(scenarios.count) scenarios: \(c[.pass] ?? 0) passed, \(c[.fail] ?? 0) failed, \(c[.unknown] ?? 0) unknown"
+        if let na = c[.notApplicable], na > 0 {
+            text += ", \(na) not applicable (\(judged) judged the worker\(requireAll ? "; --require-all: each not-applicable one fails the run" : ""))"
+        }
+        return text
     }
 }
 
@@ -78,7 +101,7 @@ extension CheckResult {
         [
             "name": .string(name), "verdict": .string(verdict.rawValue), "detail": .string(detail),
             "counterexample": .array(counterexample), "measurements": .object(measurements.mapValues { .double($0) }),
-            "expected_failure": expectedFailure.map { .string($0) } ?? .null,
+            "expected_failure": expectedFailure.map { .string($0) } ?? .null, "performance": .bool(isPerformance),
         ]
     }
 }
@@ -109,6 +132,7 @@ extension ScenarioResult {
             ],
             "throughput_per_100ms": .array(throughput.map { .int(Int64($0)) }),
             "problems": .array(problems.map { .string($0) }),
+            "not_applicable": notApplicable.map(JSONValue.string) ?? .null, "performance_advisory": .bool(performanceAdvisory),
             "history": .string(folder + "/history.jsonl"), "workers_log": .string(folder + "/workers.log"),
         ]
     }
@@ -124,7 +148,8 @@ extension RunReport {
             "environment": .object(environment.mapValues { .string($0) }), "artifacts": .array(artifacts.map(\.json)),
             "seed": seedOverride.map { .int(Int64(bitPattern: $0)) } ?? .null,
             "duration_ms": .double(Format.round1(durationMillis)), "replay": .string(replayCommand),
-            "scenarios": .array(scenarios.map(\.json)),
+            "scenarios": .array(scenarios.map(\.json)), "worker": worker?.json ?? .null, "require_all": .bool(requireAll),
+            "counts": .object(Dictionary(uniqueKeysWithValues: Verdict.allCases.map { ($0.rawValue, .int(Int64(counts[$0] ?? 0))) })),
         ]
     }
 }

@@ -35,7 +35,13 @@ extension Ordeal {
                   0  every scenario passed
                   1  a scenario failed
                   2  bad input: a malformed scenario, a missing path, an unwritable folder
-                  3  a scenario is unknown (and none failed)
+                  3  a scenario is unknown (and none failed), or no scenario judged the worker
+
+                YOUR OWN CORE
+                  ordeal run --worker 'python3 my_adapter.py' runs the whole suite through
+                  your worker (docs/your-core.md). Each scenario is pass, fail, unknown, or
+                  not-applicable when the worker does not declare a role or op it needs
+                  (never a pass; --require-all makes it fail the run).
                 """)
 
         @Argument(help: "Scenario files or folders of them.")
@@ -57,6 +63,17 @@ extension Ordeal {
             valueName: "spec"))
         var backend: String?
 
+        @Option(help: ArgumentHelp(
+            "Run every worker group of every scenario with this command (a worker of your own, in any language, speaking docs/worker-protocol.md), scenario files untouched; default: $ORDEAL_WORKER_COMMAND. Scenarios needing a role or op it does not declare are not-applicable. Latency thresholds are then reported as performance results that do not decide verdicts (see --enforce-thresholds).",
+            valueName: "command"))
+        var worker: String?
+
+        @Flag(name: .customLong("require-all"), help: "Fail the run when a scenario is not applicable to the worker (for a core that claims every role).")
+        var requireAll = false
+
+        @Flag(name: .customLong("enforce-thresholds"), help: "With --worker, let latency thresholds decide verdicts, as they do for Ordeal's own worker.")
+        var enforceThresholds = false
+
         @Option(name: .customLong("sign-key"), help: "Sign the run with this private key (PKCS#8 PEM; default: the PEM in $ORDEAL_SIGNING_KEY).")
         var signKey: String?
 
@@ -76,6 +93,11 @@ extension Ordeal {
                     fflush(nil)
                 })
             options.shimAlways = shim == .always
+            if let command = worker ?? ProcessInfo.processInfo.environment["ORDEAL_WORKER_COMMAND"].flatMap({ $0.isEmpty ? nil : $0 }) {
+                options.workerCommand = try Self.words(command)
+            }
+            options.requireAll = requireAll
+            options.enforceThresholds = enforceThresholds
             if let backend { options.backend = try Self.override(backend, runID: runID) }
             if interactive {
                 options.live = { status in
@@ -97,6 +119,33 @@ enum ShimMode: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension Ordeal.Run {
+    /// A command line as words: split on spaces, with '...' and "..." quoting.
+    static func words(_ text: String) throws -> [String] {
+        var words: [String] = []
+        var current = ""
+        var quote: Character?
+        var inWord = false
+        for c in text {
+            if let q = quote {
+                if c == q { quote = nil } else { current.append(c) }
+            } else if c == "'" || c == "\"" {
+                quote = c
+                inWord = true
+            } else if c == " " || c == "\t" {
+                if inWord { words.append(current) }
+                current = ""
+                inWord = false
+            } else {
+                current.append(c)
+                inWord = true
+            }
+        }
+        if let quote { throw BadInput("--worker: the quote \(quote) in `\(text)` is not closed; close it or drop it") }
+        if inWord { words.append(current) }
+        guard !words.isEmpty else { throw BadInput("--worker: the command is empty; give the program and its arguments, e.g. --worker 'python3 my_adapter.py'") }
+        return words
+    }
+
     /// What `--backend SPEC` does to the suite.
     static func override(_ text: String, runID: String) throws -> BackendOverride {
         let spec: BackendSpec

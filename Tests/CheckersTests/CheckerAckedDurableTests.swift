@@ -34,7 +34,7 @@ import OrdealModel
                 op("checkpoint.commit", "task-9", "fail", error: "disk full"),
                 op("tool.execute", "tk-9", "info", error: "indeterminate"),
             ])
-        #expect(result.verdict == .pass)
+        #expect(result.verdict == .unknown, "no acknowledged write: nothing was judged")
         #expect(result.measurements["acknowledged_writes"] == 0)
     }
 

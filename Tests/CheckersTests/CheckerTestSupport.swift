@@ -84,12 +84,46 @@ extension CheckResult {
         #expect(Checkers.named("linearizable") == nil)
     }
 
-    @Test func everyCheckerPassesAnEmptyRun() {
+    /// A checker that judged nothing proved nothing: an empty run is never a pass.
+    @Test func everyCheckerIsUnknownOnAnEmptyRun() {
         for checker in Checkers.all {
             let result = check(checker, [])
-            #expect(result.verdict == .pass, "\(checker.name): \(result.detail)")
+            #expect(result.verdict == .unknown, "\(checker.name): \(result.detail)")
+            #expect(result.detail.contains("judged nothing"), "\(checker.name): \(result.detail)")
             #expect(result.counterexample.isEmpty)
         }
+    }
+
+    @Test func aScenarioWhoseChecksAllJudgedNothingIsUnknown() {
+        let nothing = CheckResult(name: "acked-durable", verdict: .unknown, detail: "judged nothing")
+        #expect(ScenarioJudgement.verdict(checks: [nothing], problems: [], hasFinalState: true) == .unknown)
+        #expect(ScenarioJudgement.verdict(checks: [], problems: [], hasFinalState: true) == .unknown)
+        let pass = CheckResult(name: "integrity", verdict: .pass, detail: "ok")
+        #expect(ScenarioJudgement.verdict(checks: [pass], problems: [], hasFinalState: true) == .pass)
+    }
+
+    @Test func expectedWorkFailsWhenLessWasAcknowledgedThanDemanded() {
+        let demanded = [WorkExpectation(op: "checkpoint.commit", acknowledged: 3)]
+        let two = History((1...2).map { i in
+            HistoryEvent(["type": "op", "op": "checkpoint.commit", "key": "t", "outcome": "ok", "t_ms": .double(Double(i)), "value": ["seq": .int(Int64(i))]])
+        })
+        let short = ExpectedWorkChecker.check(demanded, two)
+        #expect(short.verdict == .fail)
+        #expect(short.detail.contains("2 of 3 checkpoint.commit"), "\(short.detail)")
+        #expect(ExpectedWorkChecker.check([WorkExpectation(op: "checkpoint.commit", acknowledged: 2)], two).verdict == .pass)
+        let totals = [WorkExpectation(op: "checkpoint.commit", totals: ["seq": 4])]
+        #expect(ExpectedWorkChecker.check(totals, two).verdict == .fail)
+        #expect(ExpectedWorkChecker.check([WorkExpectation(op: "checkpoint.commit", totals: ["seq": 3])], two).verdict == .pass)
+        let other = ExpectedWorkChecker.check([WorkExpectation(op: "checkpoint.commit", group: "writer", acknowledged: 1)], two)
+        #expect(other.verdict == .fail, "ops of no group do not count for group writer")
+    }
+
+    @Test func advisoryPerformanceChecksDoNotDecideTheVerdict() {
+        let pass = CheckResult(name: "integrity", verdict: .pass, detail: "ok")
+        var slow = CheckResult(name: "threshold x p50 <= 1 µs", verdict: .fail, detail: "slow")
+        slow.isPerformance = true
+        #expect(ScenarioJudgement.verdict(checks: [pass, slow], problems: [], hasFinalState: true) == .fail)
+        #expect(ScenarioJudgement.verdict(checks: [pass, slow], problems: [], hasFinalState: true, performanceAdvisory: true) == .pass)
     }
 
     @Test func nearestRankPercentilesAreExact() {

@@ -10,13 +10,16 @@ import OrdealSupport
 enum Analysis {
     static func analyze(
         scenario: Scenario, seed: UInt64, history: History, final: FinalState?, faults: [FaultRecord],
-        problems: [String], durationMillis: Double, folder: String
+        problems: [String], durationMillis: Double, folder: String, performanceAdvisory: Bool = false
     ) -> ScenarioResult {
         var result = ScenarioResult(
             scenario: scenario, seed: seed, faults: faults, problems: problems, durationMillis: durationMillis, folder: folder)
+        result.performanceAdvisory = performanceAdvisory
         measure(history: history, faults: faults, into: &result)
-        result.checks = ScenarioJudgement.checks(scenario: scenario, history: history, final: final, latency: result.latency)
-        result.verdict = ScenarioJudgement.verdict(checks: result.checks, problems: problems, hasFinalState: final != nil)
+        result.checks = ScenarioJudgement.checks(
+            scenario: scenario, history: history, final: final, latency: result.latency, performanceAdvisory: performanceAdvisory)
+        result.verdict = ScenarioJudgement.verdict(
+            checks: result.checks, problems: problems, hasFinalState: final != nil, performanceAdvisory: performanceAdvisory)
         return result
     }
 

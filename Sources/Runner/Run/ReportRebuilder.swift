@@ -44,6 +44,11 @@ public enum ReportRebuilder {
         }
         var scenario = try ScenarioLoader.load(yaml: try read("scenario.yaml"), path: dir + "/scenario.yaml")
         let outcome = try JSONParser.parse(try read("outcome.json"))
+        let seedOfOutcome = outcome["seed"]?.intValue.map { UInt64(bitPattern: $0) } ?? scenario.seed
+        if let reason = outcome["not_applicable"]?.stringValue {
+            scenario.sourcePath = folder + "/scenario.yaml"
+            return .notApplicable(scenario: scenario, seed: seedOfOutcome, reason: reason, folder: folder)
+        }
         let history = try History.parse(jsonl: try read("history.jsonl"))
         let final = try? FinalState(json: JSONParser.parse(try read("final-state.json")))
         let seed = outcome["seed"]?.intValue.map { UInt64(bitPattern: $0) } ?? scenario.seed
@@ -61,6 +66,7 @@ public enum ReportRebuilder {
         return Analysis.analyze(
             scenario: scenario, seed: seed, history: history, final: final, faults: faults,
             problems: (outcome["problems"]?.arrayValue ?? []).compactMap(\.stringValue),
-            durationMillis: outcome["duration_ms"]?.doubleValue ?? 0, folder: folder)
+            durationMillis: outcome["duration_ms"]?.doubleValue ?? 0, folder: folder,
+            performanceAdvisory: outcome["performance_advisory"]?.boolValue ?? false)
     }
 }

@@ -21,16 +21,29 @@ extension ScenarioRun {
             "t_ms": .double(t), "worker": .string(name), "group": .string(instance.group.name),
             "incarnation": .int(Int64(incarnation)),
         ]
-        guard case .object(let event)? = try? JSONParser.parse(text), let kind = event["event"]?.stringValue else {
-            problems.append("worker \(name) wrote a line that is not a protocol event: \(text.prefix(200))")
-            try record(base.merging(["type": "note", "note": .string("bad line: \(text.prefix(200))")]) { $1 })
+        instance.lines += 1
+        instances[name] = instance
+        let parsed: WorkerProtocol.Event
+        do {
+            parsed = try WorkerProtocol.parse(text, number: instance.lines, worker: name, declared: instance.identity)
+        } catch {
+            try protocolViolation(error, base: base)
             return
         }
+        let event = parsed.fields
+        let kind = parsed.kind
         var fields = event
         fields.removeValue(forKey: "event")
         fields.merge(base) { $1 }
         switch kind {
         case "ready":
+            do {
+                instance.identity = try WorkerProtocol.identity(
+                    ofReady: event, command: instance.group.command, line: instance.lines, worker: name, text: text)
+            } catch {
+                try protocolViolation(error, base: base)
+                return
+            }
             instance.ready = true
             fields["type"] = "ready"
             fields["ready_ms"] = .double(t - (instance.process?.spawnedAtMillis ?? t))
@@ -39,6 +52,8 @@ extension ScenarioRun {
             try record(fields)
             try healKills(of: name, at: t)
         case "op":
+            instance.opsWritten += 1
+            instances[name] = instance
             fields["type"] = "op"
             // The worker's own monotonic stamp (same clock, same host), as ms of the scenario.
             if let stamp = event["t_mono_ns"]?.intValue, stamp > 0 {
@@ -57,10 +72,30 @@ extension ScenarioRun {
             instance.saidDone = true
             instances[name] = instance
             try record(fields)
+            if let said = event["ops"]?.intValue, said != Int64(instance.opsWritten) {
+                try protocolViolation(
+                    WorkerProtocol.Violation(
+                        worker: name, line: instance.lines,
+                        problem: "its done event counts \(said) ops, but it wrote \(instance.opsWritten) op lines", text: text),
+                    base: base)
+            }
         default:
-            fields["type"] = "note"
-            fields["note"] = .string("event \(kind)")
-            try record(fields)
+            // A worker's `state` line is the reader's; any other event fails validation above.
+            try protocolViolation(
+                WorkerProtocol.Violation(worker: name, line: instance.lines, problem: "a \(kind) event from a role that is not the reader", text: text),
+                base: base)
+        }
+    }
+
+    /// A line that broke the protocol: recorded as a note and made a harness problem (the
+    /// scenario is unknown). Past the first few, only counted, so a flood stays readable.
+    private func protocolViolation(_ violation: WorkerProtocol.Violation, base: [String: JSONValue]) throws {
+        protocolViolations += 1
+        try record(base.merging(["type": "note", "note": .string("protocol violation: \(violation)")]) { $1 })
+        if protocolViolations <= 3 {
+            problems.append(violation.description)
+        } else if protocolViolations == 4 {
+            problems.append("more lines broke the worker protocol: see the notes in history.jsonl")
         }
     }
 

@@ -47,6 +47,11 @@ final class ScenarioRun {
         var restartAtMillis: Double?
         var restartDelayMillis: Double = 0
         var saidDone = false
+        /// Lines read from this incarnation, and the op lines among them (its done event must say so).
+        var lines = 0
+        var opsWritten = 0
+        /// What its ready event declared.
+        var identity: WorkerIdentity?
         var lastStatus: TerminationStatus?
         var started = false
         var finished: Bool { started && !running && restartAtMillis == nil }
@@ -78,6 +83,8 @@ final class ScenarioRun {
     var order: [String] = []
     var faults: [PendingFault] = []
     var problems: [String] = []
+    /// Lines of the workers' output that broke the worker protocol.
+    var protocolViolations = 0
     var history: HistoryWriter!
     /// Per instance, when the shim is loaded: its control file.
     var shims: [String: ShimControl] = [:]
@@ -162,6 +169,9 @@ final class ScenarioRun {
         instance.started = true
         instance.ready = false
         instance.saidDone = false
+        instance.lines = 0
+        instance.opsWritten = 0
+        instance.identity = nil
         instance.killedByFault = false
         instance.restartAtMillis = nil
         let argv = argv(for: instance)

@@ -25,6 +25,12 @@ public struct SuiteRunner {
         public var shimAlways = false
         /// Every scenario on this backend instead of the one it names (`ordeal run --backend`).
         public var backend: BackendOverride?
+        /// Every worker group of every scenario runs this command (`ordeal run --worker`).
+        public var workerCommand: [String]?
+        /// With `workerCommand`, latency thresholds decide verdicts too (`--enforce-thresholds`).
+        public var enforceThresholds = false
+        /// A not-applicable scenario fails the run (`--require-all`).
+        public var requireAll = false
 
         public init(
             scenarios: [Scenario], paths: [String], runDirectory: String, latestLink: String?, seedOverride: UInt64?,
@@ -68,6 +74,11 @@ public struct SuiteRunner {
         report.sourceCommit = RunEnvironment.sourceCommit()
         if let link = options.latestLink { try Self.pointLink(link, at: options.runDirectory) }
         var scenarios = options.scenarios.flatMap(Self.expandEnumerations)
+        if let command = options.workerCommand { scenarios = scenarios.map { Self.running(command, $0) } }
+        report.requireAll = options.requireAll
+        let identities = try identify(commands: scenarios)
+        report.worker = options.workerCommand.flatMap { identities[$0] }
+        if let worker = report.worker { options.progress("judging \(worker.summary)") }
         // A scenario meant for other backends only (`backends: [postgres]`) is not run, and the run says so.
         let backendName = options.backend?.scenarioBackend ?? "sqlite"
         let elsewhere = scenarios.filter { !$0.isMeant(for: backendName) }
@@ -90,7 +101,9 @@ public struct SuiteRunner {
         for (n, scenario) in scenarios.enumerated() {
             let seed = options.seedOverride ?? scenario.seed
             options.progress("[\(n + 1)/\(scenarios.count)] \(scenario.name) (seed \(seed)) ...")
-            let result = try runOne(scenario, seed: seed)
+            let reason = Set(scenario.workers.compactMap(\.command)).sorted { $0.joined() < $1.joined() }
+                .lazy.compactMap { identities[$0]?.reasonNotApplicable(scenario) }.first
+            let result = try reason.map { try skip(scenario, seed: seed, reason: $0) } ?? runOne(scenario, seed: seed)
             report.scenarios.append(result)
             report.durationMillis = watch.elapsedMillis
             try ReportWriter.write(report, to: options.runDirectory, partial: true)
@@ -98,6 +111,7 @@ public struct SuiteRunner {
             var line = "[\(n + 1)/\(scenarios.count)] \(scenario.name): \(result.verdict.rawValue.uppercased()) "
             line += "in \(Format.micros(result.durationMillis * 1000)), \(result.acknowledged) acknowledged ops"
             if !failed.isEmpty { line += "; not passed: \(failed.joined(separator: ", "))" }
+            if let reason = result.notApplicable { line = "[\(n + 1)/\(scenarios.count)] \(scenario.name): NOT-APPLICABLE, not run: \(reason)" }
             for problem in result.problems { line += "\n      harness: \(problem)" }
             options.progress(line)
         }
@@ -130,10 +144,13 @@ public struct SuiteRunner {
         if let final = outcome.final {
             try Self.write(PrettyJSON.string(final.json), to: dir + "/final-state.json")
         }
-        try Self.write(PrettyJSON.string(outcome.json(seed: seed)), to: dir + "/outcome.json")
+        let advisory = options.workerCommand != nil && !options.enforceThresholds
+        var outcomeJSON = outcome.json(seed: seed).objectValue ?? [:]
+        outcomeJSON["performance_advisory"] = .bool(advisory)
+        try Self.write(PrettyJSON.string(.object(outcomeJSON)), to: dir + "/outcome.json")
         let result = Analysis.analyze(
             scenario: scenario, seed: seed, history: outcome.history, final: outcome.final, faults: outcome.faults,
-            problems: outcome.problems, durationMillis: outcome.durationMillis, folder: folder)
+            problems: outcome.problems, durationMillis: outcome.durationMillis, folder: folder, performanceAdvisory: advisory)
         let histograms = try JSONEncoder().encode(result.histograms)
         try Self.write(String(decoding: histograms, as: UTF8.self), to: dir + "/histograms.json")
         // A passing scenario's database is not evidence of anything; a failing one's is kept.
@@ -142,6 +159,39 @@ public struct SuiteRunner {
             try? FileManager.default.removeItem(atPath: dir + "/shim")
         }
         return result
+    }
+
+    /// `scenario` with every worker group running `command`.
+    static func running(_ command: [String], _ scenario: Scenario) -> Scenario {
+        var out = scenario
+        out.workers = scenario.workers.map { group in
+            var g = group
+            g.command = command
+            return g
+        }
+        return out
+    }
+
+    /// What each command the scenarios run declares, probed once each before anything runs.
+    private func identify(commands scenarios: [Scenario]) throws -> [[String]: WorkerIdentity] {
+        var out: [[String]: WorkerIdentity] = [:]
+        let scratch = try Posix.makeTemporaryDirectory(prefix: "ordeal-probe")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        for command in Set(scenarios.flatMap { $0.workers.compactMap(\.command) }).sorted(by: { $0.joined() < $1.joined() }) {
+            out[command] = try WorkerProbe.identify(command: command, workerPath: options.workerPath, directory: scratch)
+        }
+        return out
+    }
+
+    /// A scenario that cannot judge the worker: not run; its folder holds the scenario and why.
+    private func skip(_ scenario: Scenario, seed: UInt64, reason: String) throws -> ScenarioResult {
+        let folder = "scenarios/\(scenario.name)"
+        let dir = options.runDirectory + "/" + folder
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Self.write(String(contentsOfFile: scenario.sourcePath, encoding: .utf8), to: dir + "/scenario.yaml")
+        let outcome: JSONValue = ["seed": .int(Int64(bitPattern: seed)), "not_applicable": .string(reason)]
+        try Self.write(PrettyJSON.string(outcome), to: dir + "/outcome.json")
+        return .notApplicable(scenario: scenario, seed: seed, reason: reason, folder: folder)
     }
 
     /// A power loss with `sync_point: {enumerate: N}` becomes N scenarios, `NAME.sync-K`, each

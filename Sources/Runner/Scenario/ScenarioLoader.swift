@@ -1,3 +1,4 @@
+import OrdealCheckers
 import OrdealSupport
 import OrdealModel
 import OrdealSystem
@@ -12,10 +13,7 @@ public enum ScenarioLoader {
     /// The roles `ordeal-worker` plays; a group with `command` may use any role name.
     public static let builtInRoles = ["checkpoint-writer", "task-runner", "lease-worker", "sweeper", "cache-client", "tool-client"]
     /// The check names a scenario may list under `checks`.
-    public static let checkNames = [
-        "acked-durable", "integrity", "sequence-contiguous", "lease-safety", "effects-at-most-once", "resume-correct",
-        "liveness", "recovery-time",
-    ]
+    public static var checkNames: [String] { Checkers.names }
     /// The storage backends a scenario may name.
     public static let backends = ["sqlite"]
     /// The file extensions read from a directory.

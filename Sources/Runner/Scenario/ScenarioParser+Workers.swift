@@ -6,7 +6,7 @@ import Yams
 extension ScenarioParser {
     static let topLevelKeys = [
         "name", "description", "seed", "backend", "durability", "timeout", "liveness", "workers", "faults", "checks",
-        "thresholds", "expected_failures", "backends",
+        "thresholds", "expected_failures", "backends", "expect",
     ]
     static let workerKeys = ["name", "role", "count", "command", "params", "restart", "after"]
 
@@ -50,6 +50,7 @@ extension ScenarioParser {
             scenario.backends = items.enumerated().compactMap { self.name($0.element, "backends[\($0.offset)]") }
         }
         if let node = top["expected_failures"] { scenario.expectedFailures = expectedFailures(node, checks: scenario.checks) }
+        if let node = top["expect"] { scenario.expectations = expectations(node, groups: scenario.workers) }
 
         guard problems.isEmpty else { return nil }
         return Parsed(scenario: scenario, nameLine: top["name"]?.mark?.line)
