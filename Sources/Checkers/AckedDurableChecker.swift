@@ -7,6 +7,8 @@ import OrdealSupport
 /// Rules, per ok op:
 /// - `checkpoint.commit` (key task, value `seq`, `sha256`): a final checkpoint with that task,
 ///   seq and sha256 whose `snapshot_ok` is true.
+/// - `task.step` (key task, value `seq`): the step's checkpoint, a final checkpoint with that
+///   task and seq whose `snapshot_ok` is true.
 /// - `lease.complete` (key item, value `token`, `output`): the item is `completed` with that
 ///   output and `released_token` equal to the acknowledged token.
 /// - `cache.generate`, `cache.hit` (key cache key, value `value`): an idempotency entry with the
@@ -49,6 +51,14 @@ public struct AckedDurableChecker: Checker {
                     findings.violation(
                         found.isEmpty ? "acked-checkpoint-missing" : "acked-checkpoint-changed", key: key,
                         ["seq": .int(seq), "acked_sha256": .string(sha), "found": seen], events: [event])
+                }
+            case "task.step":
+                guard let seq = event.int("seq") else {
+                    findings.malformed(event, "value lacks seq")
+                    continue
+                }
+                if !(checkpoints["\(key)\u{0}\(seq)"] ?? []).contains(where: \.snapshotOK) {
+                    findings.violation("acked-step-checkpoint-missing", key: key, ["seq": .int(seq)], events: [event])
                 }
             case "lease.complete":
                 guard let token = event.int("token"), let output = event.string("output") else {
@@ -93,6 +103,6 @@ public struct AckedDurableChecker: Checker {
     }
 
     static let writeOps: Set<String> = [
-        "checkpoint.commit", "lease.complete", "cache.generate", "cache.hit", "tool.execute", "tool.replay",
+        "checkpoint.commit", "task.step", "lease.complete", "cache.generate", "cache.hit", "tool.execute", "tool.replay",
     ]
 }

@@ -1,5 +1,6 @@
 import OrdealSystem
 import OrdealSupport
+import Synchronization
 
 /// The outcome of one operation, as the worker protocol states it.
 public enum OpOutcome: String, Sendable {
@@ -16,8 +17,13 @@ public enum OpOutcome: String, Sendable {
 /// `state` line may be far larger; `emit` keeps writing after a short write until all of it is out.
 public struct EventWriter: Sendable {
     let fd: Int32
+    /// The op lines written, which the done event must state (the runner checks it).
+    private let written = OpCounter()
 
     public init(fd: Int32 = 1) { self.fd = fd }
+
+    /// How many op lines this writer has written.
+    public var opsWritten: Int { written.value.load(ordering: .relaxed) }
 
     /// Writes one event. A worker that cannot report cannot be checked: it exits with 70.
     public func emit(_ fields: [String: JSONValue]) {
@@ -49,9 +55,15 @@ public struct EventWriter: Sendable {
         if let value { fields["value"] = value }
         if let error { fields["error"] = .string(error) }
         emit(fields)
+        written.value.add(1, ordering: .relaxed)
     }
 
-    public func done(ops: Int) {
-        emit(["event": "done", "ops": .int(Int64(ops))])
+    /// The last event: the number of op lines written, every outcome counted.
+    public func done() {
+        emit(["event": "done", "ops": .int(Int64(opsWritten))])
     }
+}
+
+private final class OpCounter: Sendable {
+    let value = Atomic<Int>(0)
 }

@@ -23,6 +23,12 @@ public enum WorkerRoles {
     ]
 
     public static var names: String { standard.keys.sorted().joined(separator: ", ") }
+
+    /// Every op the standard roles write.
+    public static let standardOps: Set<String> = [
+        "checkpoint.commit", "task.step", "task.finish", "cache.generate", "cache.hit", "tool.execute", "tool.replay",
+        "lease.acquire", "lease.renew", "lease.complete", "sweep.run",
+    ]
 }
 
 /// The entry point of `ordeal-worker` (and of users' own workers built on WorkerKit).
@@ -48,11 +54,24 @@ public enum WorkerMain {
     /// of `--backend SPEC` (or of `--db PATH` and `--durability` when no spec is given).
     /// `bench-worker ARGS...` runs a benchmark worker instead (`BenchWorker`), so that
     /// `ordeal bench --worker PATH` can measure the backends this worker opens.
-    public static func run(arguments: [String], roles: [String: WorkerRole], openBackend: BackendOpener) -> Int32 {
+    ///
+    /// With `ops`, the worker speaks protocol 2: its ready event declares `roles` and `ops` as
+    /// its capabilities, and the runner holds it to them (an op it did not declare makes the
+    /// scenario unknown); without, protocol 1 (taken to implement every role and op).
+    /// `options` names the params roles of your own take beside the standard ones
+    /// (`WorkerOptions.standard`).
+    public static func run(
+        arguments: [String], roles: [String: WorkerRole], openBackend: BackendOpener, declaring ops: Set<String>? = nil,
+        options extraOptions: [String: String] = [:]
+    ) -> Int32 {
         if arguments.first == "bench-worker" { return runBenchWorker(Array(arguments.dropFirst()), openBackend: openBackend) }
+        if arguments.first == "--help" || arguments.first == "-h" {
+            print(WorkerOptions.help(roles: roles.keys.sorted(), extra: extraOptions))
+            return 0
+        }
         let events = EventWriter()
         do {
-            let options = try WorkerOptions(arguments: arguments)
+            let options = try WorkerOptions(arguments: arguments, alsoKnown: Set(extraOptions.keys))
             guard let role = roles[options.role] else {
                 let names = roles.keys.sorted().joined(separator: ", ")
                 throw WorkerOptions.UsageError(description: "ordeal-worker: unknown role '\(options.role)'; roles: \(names)")
@@ -64,9 +83,16 @@ public enum WorkerMain {
             let backend = try open(options, with: openBackend)
             var extra: [String: JSONValue] = [:]
             if backend is SQLiteBackend { extra["sqlite"] = .string(SQLiteBackend.sqliteVersion) }
+            if let ops {
+                extra["versions"] = ["ordeal": .string(OrdealVersion.current), "protocol": 2]
+                extra["capabilities"] = [
+                    "roles": .array(roles.keys.sorted().map(JSONValue.string)), "ops": .array(ops.sorted().map(JSONValue.string)),
+                ]
+                extra["core"] = ["name": "Ordeal RecoveryCore", "version": .string(OrdealVersion.current)]
+            }
             events.ready(role: options.role, backend: backend.spec, extra: extra)
-            let ops = try role(options, backend, events)
-            events.done(ops: ops)
+            _ = try role(options, backend, events)
+            events.done()
             return 0
         } catch let error as WorkerOptions.UsageError {
             WorkerPosix.printError(error.description)

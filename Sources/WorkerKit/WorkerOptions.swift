@@ -9,13 +9,48 @@ public struct WorkerOptions: Sendable {
 
     public let role: String
     private var values: [String: String]
-    private static let known: Set<String> = [
-        "db", "backend", "durability", "task", "count", "steps", "step-ms", "effects", "die-with-parent", "policy",
-        "items", "lease-ms", "work-ms", "heartbeat-ms", "holder", "seed-items", "interval-ms", "rounds", "until-idle",
-        "start-delay-ms", "abandon", "prefix", "expect-recovered", "retry-ms",
+    /// The options the standard roles take, with what each asks for: `ordeal-worker --help`
+    /// prints them, and docs/worker-protocol.md lists which scenario passes which.
+    public static let standard: [String: String] = [
+        "db": "the SQLite database file (every role; the runner passes it)",
+        "backend": "a backend spec instead of --db: sqlite:full|normal|off, memory, postgres://... (every role)",
+        "durability": "full, normal or off, the scenario's setting (every role; the runner passes it)",
+        "effects": "the file each real side effect appends one line to, fsynced before it is acknowledged (every role; the runner passes it)",
+        "die-with-parent": "true (default): ask the kernel to kill the worker when the runner dies",
+        "task": "checkpoint-writer, task-runner, cache-client, tool-client: the task id the work belongs to",
+        "count": "checkpoint-writer: checkpoints to commit; cache-client, tool-client: keys to generate or call",
+        "steps": "task-runner: steps of the task",
+        "step-ms": "task-runner, cache-client, tool-client: time each step or call takes (a stand-in for real work)",
+        "policy": "tool-client: what a replay does with an indeterminate call (run-again or fail)",
+        "retry-ms": "checkpoint-writer: retry a failed commit after this many ms instead of giving up",
+        "items": "lease-worker: work items to work on",
+        "seed-items": "lease-worker: true to create the items first (duplicates are refused)",
+        "lease-ms": "lease-worker: the lease's duration",
+        "work-ms": "lease-worker: time spent on each item while holding the lease",
+        "heartbeat-ms": "lease-worker: renew the lease this often while working",
+        "holder": "lease-worker: the holder name written on the lease",
+        "start-delay-ms": "lease-worker: wait this long before the first acquisition",
+        "abandon": "lease-worker: true to acquire each item and exit without completing it",
+        "prefix": "lease-worker: the prefix of the item ids",
+        "interval-ms": "sweeper: time between sweeps",
+        "rounds": "sweeper: sweeps to run",
+        "until-idle": "sweeper: true to stop once a sweep finds nothing and no item is held",
+        "expect-recovered": "sweeper: exit 1 unless the sweeps recovered this many leases",
     ]
 
-    public init(arguments: [String]) throws(UsageError) {
+    /// `--help`: the usage, the roles and every option with what it asks for.
+    public static func help(roles: [String], extra: [String: String]) -> String {
+        let all = standard.merging(extra) { _, theirs in theirs }
+        var out = "usage: ordeal-worker ROLE (--db PATH | --backend SPEC) [--NAME VALUE ...]\n"
+        out += "       ordeal-worker bench-worker ... (ordeal bench's worker; docs/bench-worker-protocol.md)\n"
+        out += "Speaks the worker protocol on standard output (docs/worker-protocol.md).\n\nroles: \(roles.joined(separator: ", "))\n\noptions:\n"
+        for name in all.keys.sorted() { out += "  --\(name) VALUE\n      \(all[name]!)\n" }
+        out += "\nexit status: 0 done, 1 an operation failed, 2 bad usage, 70 standard output is gone"
+        return out
+    }
+
+    public init(arguments: [String], alsoKnown: Set<String> = []) throws(UsageError) {
+        let known = Set(Self.standard.keys).union(alsoKnown)
         guard let role = arguments.first, !role.hasPrefix("-") else {
             throw UsageError(description: "usage: ordeal-worker ROLE (--db PATH | --backend SPEC) [options]; roles: \(WorkerRoles.names)")
         }
@@ -23,8 +58,8 @@ public struct WorkerOptions: Sendable {
         values = [:]
         var rest = arguments.dropFirst()
         while let flag = rest.popFirst() {
-            guard flag.hasPrefix("--"), Self.known.contains(String(flag.dropFirst(2))) else {
-                throw UsageError(description: "ordeal-worker: unknown option '\(flag)'; known: \(Self.known.sorted().map { "--" + $0 }.joined(separator: ", "))")
+            guard flag.hasPrefix("--"), known.contains(String(flag.dropFirst(2))) else {
+                throw UsageError(description: "ordeal-worker: unknown option '\(flag)'; known: \(known.sorted().map { "--" + $0 }.joined(separator: ", ")) (a role of your own declares its options: WorkerMain.run(..., options:))")
             }
             guard let value = rest.popFirst() else { throw UsageError(description: "ordeal-worker: \(flag) needs a value") }
             values[String(flag.dropFirst(2))] = value

@@ -12,4 +12,7 @@ if arguments.first == "exec" {
     exit(WorkerMain.execWithParentDeath(Array(arguments.dropFirst())))
 }
 // `--backend SPEC` opens any backend Backends knows (sqlite:..., memory, postgres://...).
-exit(WorkerMain.run(arguments: arguments, roles: WorkerRoles.standard, openBackend: Backends.open(spec:sqlitePath:durability:)))
+exit(
+    WorkerMain.run(
+        arguments: arguments, roles: WorkerRoles.standard, openBackend: Backends.open(spec:sqlitePath:durability:),
+        declaring: WorkerRoles.standardOps))

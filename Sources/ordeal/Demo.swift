@@ -55,6 +55,12 @@ extension Ordeal {
             scenario.workers[0].params["steps"] = String(steps)
             scenario.workers[0].params["step-ms"] = String(stepMillis)
             scenario.faults[0].trigger = .afterOps(count: killAfter, op: "task.step")
+            // The work it demands follows the steps asked for.
+            scenario.expectations = scenario.expectations.map { e in
+                var e = e
+                if e.op == "task.step" { e.acknowledged = steps }
+                return e
+            }
             let dir = try directory ?? Posix.makeTemporaryDirectory(prefix: "ordeal-demo")
             try Tools.requireWritableDirectory(dir, option: "--directory")
             let options = SuiteRunner.Options(

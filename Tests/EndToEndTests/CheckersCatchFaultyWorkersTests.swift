@@ -268,6 +268,25 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out + "/report.md"))
     }
 
+    @Test func aWorkerCommandThatCannotRunStopsTheRunBeforeAnythingStarts() throws {
+        let dir = try Binaries.temporaryDirectory()
+        let file = dir + "/bad-command.yaml"
+        try """
+        name: bad-command
+        workers:
+          - name: broken
+            role: checkpoint-writer
+            command: [/bin/false]
+            params: {task: t, count: 3}
+        checks: [acked-durable]
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try Binaries.run(Binaries.ordeal, ["run", file, "--out", dir + "/out"])
+        #expect(result.status == ExitStatus.badInput.rawValue, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stderr.contains("the worker `/bin/false`") && result.stderr.contains("exited with 1"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out/scenarios"), "nothing may run")
+    }
+
+    /// A worker that reads as the reader but never gets ready as a writer: the scenario is unknown.
     @Test func workerThatNeverBecomesReadyExitsThree() throws {
         let dir = try Binaries.temporaryDirectory()
         let file = dir + "/never-ready.yaml"
@@ -278,7 +297,7 @@ import Testing
         workers:
           - name: broken
             role: checkpoint-writer
-            command: [/bin/false]
+            command: [sh, -c, 'if [ "$0" = reader ]; then exec \(Binaries.worker) "$0" "$@"; fi; exit 1']
             params: {task: t, count: 3}
         checks: [acked-durable]
         """.write(toFile: file, atomically: true, encoding: .utf8)

@@ -218,9 +218,16 @@ final class ScenarioRun {
         order.allSatisfy { instances[$0]!.finished || (!instances[$0]!.started && !canStillStart($0)) }
     }
 
+    /// Whether an instance not started yet may still be: its `after` group has a worker that is
+    /// running or may itself still start. A group whose `after` group never starts (it waits on
+    /// a group that failed) cannot, so a chain of `after` groups ends with the failure instead of
+    /// waiting for the timeout.
     private func canStillStart(_ name: String) -> Bool {
         guard let after = instances[name]!.group.after else { return false }
-        return order.filter { instances[$0]!.group.name == after }.contains { !instances[$0]!.finished }
+        return order.filter { instances[$0]!.group.name == after }.contains { member in
+            let m = instances[member]!
+            return m.started ? !m.finished : canStillStart(member)
+        }
     }
 
     var acknowledged = 0
