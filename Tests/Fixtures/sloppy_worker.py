@@ -12,6 +12,7 @@ An honest checkpoint writer and reader on SQLite (standard library only), but fo
   acknowledges-nothing  commits but writes no op line
   never-performs        declares checkpoint-writer (protocol 2) and does no work
   wrong-done-count      says `done` with one op more than it wrote
+  checkpoints-only      honest, protocol 2, declaring only checkpoint-writer and reader
 """
 
 import hashlib
@@ -37,6 +38,10 @@ def main(argv):
     db = sqlite3.connect(options["--db"], timeout=30, isolation_level=None)
     db.execute(SCHEMA)
     ready = {"event": "ready", "pid": os.getpid(), "role": role, "versions": {"protocol": 1}}
+    if defect == "checkpoints-only":
+        ready["versions"]["protocol"] = 2
+        ready["capabilities"] = {"roles": ["checkpoint-writer", "reader"], "ops": ["checkpoint.commit"]}
+        ready["core"] = {"name": "sloppy-fixture", "version": "1"}
     if defect == "never-performs":
         ready["versions"]["protocol"] = 2
         ready["capabilities"] = {"roles": ["checkpoint-writer", "reader"], "ops": ["checkpoint.commit"]}

@@ -1,0 +1,86 @@
+import Foundation
+import OrdealModel
+import OrdealSupport
+import Testing
+
+/// A worker of the user's own through `ordeal run --worker`: a sloppy one never passes, a
+/// scenario it cannot play is not applicable (never a pass, never a failure), and the report
+/// names the worker it judged.
+@Suite struct ForeignWorkerVerdictTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let sloppy = root.appendingPathComponent("Tests/Fixtures/sloppy_worker.py").path
+    static let scenarios = root.appendingPathComponent("Scenarios").path
+
+    struct Run {
+        var result: Binaries.Result
+        var report: JSONValue
+        var folder: String
+        var scenarios: [JSONValue] { report["scenarios"]?.arrayValue ?? [] }
+    }
+
+    static func run(_ defect: String, _ files: [String], _ extra: [String] = []) throws -> Run {
+        let out = try Binaries.temporaryDirectory() + "/run"
+        let result = try Binaries.run(
+            Binaries.ordeal, ["run"] + files.map { scenarios + "/" + $0 } + ["--out", out, "--worker", "python3 \(sloppy) \(defect)"] + extra)
+        let report = try JSONParser.parse(String(contentsOfFile: out + "/report.json", encoding: .utf8))
+        return Run(result: result, report: report, folder: out)
+    }
+
+    @Test func anHonestForeignWorkerPassesAndTheReportNamesIt() throws {
+        let run = try Self.run("none", ["concurrent-checkpoints.yaml"])
+        #expect(run.result.status == 0, "\(run.result.stdout)")
+        #expect(run.scenarios.first?["verdict"]?.stringValue == "pass")
+        #expect(run.report["worker"]?["command"]?.arrayValue?.first?.stringValue == "python3")
+        let work = run.scenarios.first?["checks"]?.arrayValue?.first { $0["name"]?.stringValue == "expected-work" }
+        #expect(work?["verdict"]?.stringValue == "pass", "\(String(describing: work))")
+    }
+
+    /// Each defect: the verdict is never a pass, and the output names what went wrong.
+    @Test(arguments: [
+        ("misspelled-op", "unknown op \"checkpoint.comit\""),
+        ("wrong-case-outcome", "$.outcome"),
+        ("missing-value-field", "lacks the required property 'sha256'"),
+        ("unknown-event", "unknown event \"progress\""),
+        ("acknowledges-nothing", "0 of 100 checkpoint.commit"),
+        ("never-performs", "0 of 100 checkpoint.commit"),
+        ("wrong-done-count", "its done event counts 11 ops, but it wrote 10 op lines"),
+    ])
+    func aSloppyWorkerNeverPasses(defect: String, named: String) throws {
+        let run = try Self.run(defect, ["concurrent-checkpoints.yaml"])
+        let verdict = run.scenarios.first?["verdict"]?.stringValue
+        #expect(verdict == "unknown" || verdict == "fail", "\(defect): \(verdict ?? "?")")
+        #expect(run.result.status == 1 || run.result.status == 3)
+        #expect(run.result.stdout.contains(named), "\(defect): \(run.result.stdout)")
+    }
+
+    @Test func aScenarioNeedingARoleTheWorkerDoesNotDeclareIsNotApplicable() throws {
+        let run = try Self.run("checkpoints-only", ["concurrent-checkpoints.yaml", "stress-lease-contention.yaml"])
+        #expect(run.result.status == 0, "one scenario judged the worker and passed: \(run.result.stdout)")
+        let verdicts = Dictionary(uniqueKeysWithValues: run.scenarios.map { ($0["name"]?.stringValue ?? "", $0) })
+        #expect(verdicts["concurrent-checkpoints"]?["verdict"]?.stringValue == "pass")
+        let lease = try #require(verdicts["stress-lease-contention"])
+        #expect(lease["verdict"]?.stringValue == "not-applicable")
+        #expect(lease["not_applicable"]?.stringValue?.contains("role lease-worker") == true, "\(lease)")
+        #expect(run.report["counts"]?["not-applicable"]?.intValue == 1)
+        #expect(run.report["worker"]?["core"]?["name"]?.stringValue == "sloppy-fixture")
+        #expect(run.result.stdout.contains("NOT-APPLICABLE"))
+        let markdown = try String(contentsOfFile: run.folder + "/report.md", encoding: .utf8)
+        #expect(markdown.contains("1 not applicable (1 judged the worker)"), "\(markdown.prefix(400))")
+        #expect(markdown.contains("Judged: core sloppy-fixture 1"))
+        let junit = try String(contentsOfFile: run.folder + "/junit.xml", encoding: .utf8)
+        #expect(junit.contains("<skipped message=\"not applicable: the worker does not declare role lease-worker"))
+    }
+
+    @Test func requireAllMakesANotApplicableScenarioFailTheRun() throws {
+        let run = try Self.run("checkpoints-only", ["stress-lease-contention.yaml"], ["--require-all"])
+        #expect(run.result.status == ExitStatus.failed.rawValue, "\(run.result.stdout)")
+        #expect(run.report["verdict"]?.stringValue == "fail")
+    }
+
+    @Test func aRunWhereNoScenarioJudgedTheWorkerIsUnknown() throws {
+        let run = try Self.run("checkpoints-only", ["stress-lease-contention.yaml"])
+        #expect(run.result.status == ExitStatus.unknown.rawValue, "\(run.result.stdout)")
+        #expect(run.report["verdict"]?.stringValue == "unknown")
+    }
+}
