@@ -51,7 +51,7 @@ struct Ordeal: ParsableCommand {
             \(ExitStatus.helpText)
             """,
         version: OrdealVersion.current,
-        subcommands: [Run.self, Verify.self, Report.self, Keygen.self, Demo.self, Bench.self, BenchWorkerCommand.self, Shim.self])
+        subcommands: [Run.self, Verify.self, Report.self, Keygen.self, Demo.self, Bench.self, BenchWorkerCommand.self, Shim.self, Worker.self])
 }
 
 /// Exits with one of Ordeal's documented codes.

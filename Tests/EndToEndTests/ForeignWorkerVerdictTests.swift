@@ -84,3 +84,36 @@ import Testing
         #expect(run.report["verdict"]?.stringValue == "unknown")
     }
 }
+
+/// `ordeal worker check`: clean for Ordeal's own worker, each defect named for a sloppy one,
+/// undeclared roles skipped and said so.
+@Suite struct WorkerCheckTests {
+    static func check(_ command: String) throws -> Binaries.Result {
+        try Binaries.run(Binaries.ordeal, ["worker", "check", command, "--out", try Binaries.temporaryDirectory() + "/check"])
+    }
+
+    @Test func ordealsOwnWorkerIsCleanInEveryRole() throws {
+        let result = try Self.check(Binaries.worker)
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        for role in ["checkpoint-writer", "task-runner", "lease-worker", "sweeper", "cache-client", "tool-client"] {
+            #expect(result.stdout.contains("PASS  \(role)"), "\(result.stdout)")
+        }
+        #expect(result.stdout.contains("protocol 2"))
+    }
+
+    @Test func aMisspelledOpIsNamedWithItsLine() throws {
+        let result = try Self.check("python3 \(ForeignWorkerVerdictTests.sloppy) misspelled-op")
+        #expect(result.status == ExitStatus.failed.rawValue, "\(result.stdout)")
+        #expect(result.stdout.contains("FAIL  checkpoint-writer"))
+        #expect(result.stdout.contains("at line 2 of its output: unknown op \"checkpoint.comit\""), "\(result.stdout)")
+        #expect(result.stdout.contains("NOT CLEAN"))
+    }
+
+    @Test func rolesTheWorkerDoesNotDeclareAreSkippedAndSaidSo() throws {
+        let result = try Self.check("python3 \(ForeignWorkerVerdictTests.sloppy) checkpoints-only")
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("PASS  checkpoint-writer"))
+        #expect(result.stdout.contains("SKIP  lease-worker"))
+        #expect(result.stdout.contains("does not declare role lease-worker"))
+    }
+}
