@@ -20,6 +20,16 @@ public struct Scenario: Sendable, Hashable {
     public var expectedFailures: [ExpectedFailure] = []
     /// The work its workers must acknowledge (`expect:`), judged by `expected-work`.
     public var expectations: [WorkExpectation] = []
+    /// The group whose command reads the final state (`reader:`); nil: the first group that
+    /// names a command, or ordeal-worker when none does.
+    public var readerGroup: String?
+
+    /// The command of the end-of-run reader (nil: ordeal-worker) and the group it comes from.
+    public var reader: (group: String?, command: [String]?) {
+        if let name = readerGroup, let group = workers.first(where: { $0.name == name }) { return (name, group.command) }
+        let first = workers.first { $0.command != nil }
+        return (first?.name, first?.command)
+    }
     /// The backends (`sqlite`, `postgres`, a custom scheme) the scenario is meant for; nil: any.
     /// On another it is not run, and the run says so.
     public var backends: [String]?

@@ -74,6 +74,11 @@ extension Ordeal {
         @Flag(name: .customLong("enforce-thresholds"), help: "With --worker, let latency thresholds decide verdicts, as they do for Ordeal's own worker.")
         var enforceThresholds = false
 
+        @Option(help: ArgumentHelp(
+            "Every scenario's liveness budget (how soon after the last fault the work must progress) instead of its own, e.g. 30s for a slower core.",
+            valueName: "duration"))
+        var liveness: String?
+
         @Option(name: .customLong("sign-key"), help: "Sign the run with this private key (PKCS#8 PEM; default: the PEM in $ORDEAL_SIGNING_KEY).")
         var signKey: String?
 
@@ -97,6 +102,7 @@ extension Ordeal {
                 options.workerCommand = try Self.words(command)
             }
             options.requireAll = requireAll
+            if let liveness { options.livenessMillis = try ScenarioLoader.millis(liveness, option: "--liveness") }
             options.enforceThresholds = enforceThresholds
             if let backend { options.backend = try Self.override(backend, runID: runID) }
             if interactive {

@@ -63,7 +63,7 @@ import Testing
         let problems = loaderProblems(yaml)
         #expect(problems.map(\.field) == ["timout", "workers[0].cout", "faults[0].delay", "thresholds[0].p90", "thresholds[1].recovery.p98"])
         #expect(problems.map(\.line) == [1, 4, 9, 12, 14])
-        #expect(problems[0].message == "unknown key 'timout'; valid: name, description, seed, backend, durability, timeout, liveness, workers, faults, checks, thresholds, expected_failures, backends, expect")
+        #expect(problems[0].message == "unknown key 'timout'; valid: name, description, seed, backend, durability, timeout, liveness, workers, faults, checks, thresholds, expected_failures, backends, expect, reader")
         #expect(problems[1].message.contains("valid: name, role, count, command, params, restart, after"))
         #expect(problems[2].message.contains("valid: kind, target, after_ops, op, at, random, sync_point, duration, restart_delay"))
         #expect(problems[3].message.contains("valid: op, recovery, on, p50, p95, p99, p999, max"))

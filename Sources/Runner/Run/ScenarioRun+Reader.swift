@@ -8,9 +8,12 @@ extension ScenarioRun {
     /// Starts the reader (the scenario's first group's command, or ordeal-worker) and returns
     /// the final state it reports; nil, with a harness problem recorded, when it cannot.
     func readFinalState() throws -> FinalState? {
-        let command = config.scenario.workers.first(where: { $0.command != nil })?.command.map {
-            [config.workerPath, "exec"] + $0
-        } ?? [config.workerPath]
+        let reader = config.scenario.reader
+        let command = reader.command.map { [config.workerPath, "exec"] + $0 } ?? [config.workerPath]
+        try record([
+            "type": "note", "t_ms": .double(now()),
+            "note": .string("the final state is read by \(reader.group.map { "group \($0)'s command" } ?? "ordeal-worker"): \(command.joined(separator: " ")) reader"),
+        ])
         let argv = command + ["reader"] + backendArguments
         let child: ChildProcess
         do { child = try ChildProcess(argv, stderrPath: config.workersLogPath) } catch {

@@ -31,6 +31,8 @@ public struct SuiteRunner {
         public var enforceThresholds = false
         /// A not-applicable scenario fails the run (`--require-all`).
         public var requireAll = false
+        /// Every scenario's liveness budget instead of its own (`--liveness`), for a slower core.
+        public var livenessMillis: Int64?
 
         public init(
             scenarios: [Scenario], paths: [String], runDirectory: String, latestLink: String?, seedOverride: UInt64?,
@@ -68,13 +70,23 @@ public struct SuiteRunner {
         var report = RunReport(
             runID: URL(fileURLWithPath: options.runDirectory).lastPathComponent, startedAt: iso,
             seedOverride: options.seedOverride, scenarios: [], durationMillis: 0,
-            replayCommand: "ordeal run \(options.paths.joined(separator: " "))\(seedArgument)\(options.backend.map { " --backend \($0.name)" } ?? "")")
+            replayCommand: "ordeal run \(options.paths.joined(separator: " "))\(seedArgument)\(options.backend.map { " --backend \($0.name)" } ?? "")"
+                + (options.workerCommand.map { " --worker '\($0.joined(separator: " "))'" } ?? "")
+                + (options.livenessMillis.map { " --liveness \($0)ms" } ?? "") + (options.requireAll ? " --require-all" : "")
+                + (options.enforceThresholds ? " --enforce-thresholds" : ""))
         report.complete = false
         report.environment = RunEnvironment.capture(dataDirectory: options.runDirectory)
         report.sourceCommit = RunEnvironment.sourceCommit()
         if let link = options.latestLink { try Self.pointLink(link, at: options.runDirectory) }
         var scenarios = options.scenarios.flatMap(Self.expandEnumerations)
         if let command = options.workerCommand { scenarios = scenarios.map { Self.running(command, $0) } }
+        if let liveness = options.livenessMillis {
+            scenarios = scenarios.map { s in
+                var s = s
+                s.livenessMillis = liveness
+                return s
+            }
+        }
         report.requireAll = options.requireAll
         let identities = try identify(commands: scenarios)
         report.worker = options.workerCommand.flatMap { identities[$0] }

@@ -19,6 +19,17 @@ public enum ScenarioLoader {
     /// The file extensions read from a directory.
     public static let extensions = ["yaml", "yml"]
 
+    /// A duration as scenario files write it (`250ms`, `1.5s`, `2m`) in milliseconds, for an
+    /// option that overrides a scenario field (`ordeal run --liveness`); `option` names it in
+    /// the error.
+    public static func millis(_ text: String, option: String) throws -> Int64 {
+        switch ScenarioParser.parseDuration(text) {
+        case .success(let micros) where micros > 0: return Int64(micros / 1000)
+        case .success: throw BadInput("\(option): must be more than 0; e.g. 30s")
+        case .failure(let message): throw BadInput("\(option): \(message.text)")
+        }
+    }
+
     /// The seed of a scenario that gives none: the 64-bit FNV-1a hash of its name's UTF-8 bytes.
     public static func defaultSeed(forName name: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

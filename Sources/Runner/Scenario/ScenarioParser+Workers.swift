@@ -6,7 +6,7 @@ import Yams
 extension ScenarioParser {
     static let topLevelKeys = [
         "name", "description", "seed", "backend", "durability", "timeout", "liveness", "workers", "faults", "checks",
-        "thresholds", "expected_failures", "backends", "expect",
+        "thresholds", "expected_failures", "backends", "expect", "reader",
     ]
     static let workerKeys = ["name", "role", "count", "command", "params", "restart", "after"]
 
@@ -51,6 +51,13 @@ extension ScenarioParser {
         }
         if let node = top["expected_failures"] { scenario.expectedFailures = expectedFailures(node, checks: scenario.checks) }
         if let node = top["expect"] { scenario.expectations = expectations(node, groups: scenario.workers) }
+        if let node = top["reader"], let group = self.name(node, "reader") {
+            if scenario.workers.contains(where: { $0.name == group }) {
+                scenario.readerGroup = group
+            } else {
+                report(node, "reader", "no worker group is named '\(group)'; groups: \(scenario.workers.map(\.name).joined(separator: ", "))")
+            }
+        }
 
         guard problems.isEmpty else { return nil }
         return Parsed(scenario: scenario, nameLine: top["name"]?.mark?.line)
