@@ -20,9 +20,17 @@ public struct BenchPlan: Sendable {
     public var workers: [Int]?
     /// Scratch directory for the databases (fresh files, removed by the caller).
     public var directory: String
-    /// How to start a worker process: the executable and its subcommand (`ordeal bench-worker`,
-    /// or a user's worker and `bench-worker`). Empty: everything is measured in this process.
-    public var workerCommand: [String] = []
+    /// How to start worker processes: each command (an executable, its arguments and
+    /// `bench-worker`: `ordeal bench-worker`, a WorkerKit binary of the user's, or a worker in
+    /// any language speaking docs/bench-worker-protocol.md) measures every backend, side by
+    /// side. Empty: everything is measured in this process.
+    public var workerCommands: [[String]] = []
+
+    /// The one worker command (setting it replaces them all); empty when there is none.
+    public var workerCommand: [String] {
+        get { workerCommands.first ?? [] }
+        set { workerCommands = newValue.isEmpty ? [] : [newValue] }
+    }
     /// Goes into every id the run creates (tasks, work items), so runs against a database that
     /// outlives them (a server backend) never collide with an earlier run's rows.
     public var runTag = String(UInt32.random(in: .min ... .max), radix: 36)
@@ -50,7 +58,7 @@ public struct BenchPlan: Sendable {
         var m: [String: String] = [
             "loop": loop.name, "rounds": "\(rounds)", "warmup": "\(warmup)", "backends": backends.joined(separator: ","),
             "agent_mix": AgentMix.proportion,
-            "workers": workerCommand.isEmpty ? "1 (in process)" : (workers ?? [1]).map(String.init).joined(separator: ","),
+            "workers": workerCommands.isEmpty ? "1 (in process)" : (workers ?? [1]).map(String.init).joined(separator: ","),
         ]
         switch budget {
         case .iterations(let n): m["iterations"] = "\(n)"

@@ -24,7 +24,7 @@ public enum BenchSession {
         try plan.validate()
         var meta = plan.meta
         var cells = BenchCells()
-        if plan.workerCommand.isEmpty {
+        if plan.workerCommands.isEmpty {
             var targets: [BenchTarget] = []
             var workloads: [[Workload]] = []
             for spec in plan.backends {
@@ -42,12 +42,20 @@ public enum BenchSession {
             try SweepBench(plan: plan, targets: targets, history: history).run(into: &cells, progress: progress)
         } else {
             let bench = ProcessBench(plan: plan, history: history)
-            let targets = try plan.backends.map { try bench.prepare($0, progress: progress) }
+            let targets = try plan.workerCommands.indices.flatMap { w in
+                try plan.backends.map { try bench.prepare($0, worker: w, progress: progress) }
+            }
+            let columns = targets.map(\.spec)
+            if let twice = columns.first(where: { c in columns.filter { $0 == c }.count > 1 }) {
+                throw BenchError(
+                    .badOption,
+                    "two worker commands describe the same backend \(twice); a worker of your own must name its core in its --describe spec (e.g. my-core:sqlite-normal)")
+            }
             for target in targets {
                 meta["load_phase_ms.\(target.spec)"] = fmt(target.description.loadMillis)
                 meta["opened_as.\(target.spec)"] = target.description.spec
             }
-            meta["worker"] = plan.workerCommand.joined(separator: " ")
+            meta["worker"] = plan.workerCommands.map { $0.joined(separator: " ") }.joined(separator: " | ")
             try bench.run(targets, into: &cells, progress: progress)
             meta["sweeps"] = "one worker process, one sweep at a time"
             if targets.contains(where: { !$0.shared }) {

@@ -17,6 +17,8 @@ struct WorkerTarget {
     let description: WorkerDescription
     /// False for memory: each worker process has a private store.
     let shared: Bool
+    /// The worker command (of the plan's) that measures it.
+    let command: [String]
 }
 
 /// Measures with real worker processes (`ordeal bench-worker`, or `bench-worker` of the user's
@@ -31,7 +33,11 @@ struct ProcessBench {
     let history: BenchHistory
 
     /// Prepares `spec` for worker processes and has one describe it (timed: the load phase).
-    func prepare(_ spec: String, progress: (String) -> Void) throws -> WorkerTarget {
+    /// With several worker commands, the column of a worker's own core is the spec its
+    /// description names, and each command gets its own files.
+    func prepare(_ spec: String, worker: Int = 0, progress: (String) -> Void) throws -> WorkerTarget {
+        let command = plan.workerCommands[worker]
+        let prefix = worker == 0 ? "" : "w\(worker)-"
         let durability = try BenchBackends.durability(of: spec, custom: true)
         let parsed = try BackendSpec.parse(spec)
         var backend = spec
@@ -40,23 +46,24 @@ struct ProcessBench {
         case .postgres: backend = try BenchBackends.newDatabase(on: spec).connectionString
         case .memory: break
         case .custom:
-            let folder = plan.directory + "/" + BenchBackends.dataName(for: spec)
+            let folder = plan.directory + "/" + prefix + BenchBackends.dataName(for: spec)
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             backend = BackendSpec.substitutingData(in: spec, with: folder)
-        case .sqlite: database = plan.directory + "/" + BenchBackends.fileName(for: spec)
+        case .sqlite: database = plan.directory + "/" + prefix + BenchBackends.fileName(for: spec)
         }
-        let shown = PostgresURL.redactingPassword(spec)
+        let requested = PostgresURL.redactingPassword(spec)
         let options = BenchWorker.Options(backend: backend, database: database, op: nil, tag: "\(plan.runTag)-describe")
-        let child = try start(options, label: "describe-\(BenchBackends.dataName(for: spec))")
+        let child = try start(options, command: command, label: "describe-\(prefix)\(BenchBackends.dataName(for: spec))")
         guard let line = try child.process.readLine(), let description = try? WorkerDescription.decode(line) else {
-            throw failed(child, shown, "describe", "it wrote no description of the backend")
+            throw failed(child, requested, "describe", "it wrote no description of the backend (a JSON WorkerDescription line, docs/bench-worker-protocol.md)")
         }
+        let shown = plan.workerCommands.count > 1 && description.spec != spec ? description.spec : requested
         try finish(child, shown, "describe")
         try history.load(backend: shown, millis: description.loadMillis)
         progress("load phase on \(shown): \(fmt(description.loadMillis)) ms in a worker process (not measured)")
         return WorkerTarget(
             spec: shown, durability: durability, backend: backend, database: database, description: description,
-            shared: parsed != .memory)
+            shared: parsed != .memory, command: command)
     }
 
     /// The operations of `target` this plan measures in rounds, floor first.
@@ -95,13 +102,14 @@ struct ProcessBench {
     private struct Child {
         let process: ChildProcess
         let stderr: String
+        let command: [String]
     }
 
-    private func start(_ options: BenchWorker.Options, label: String) throws -> Child {
+    private func start(_ options: BenchWorker.Options, command: [String], label: String) throws -> Child {
         let stderr = plan.directory + "/worker-\(plan.runTag)-\(label).stderr"
-        let argv = plan.workerCommand + options.arguments
+        let argv = command + options.arguments
         do {
-            return Child(process: try ChildProcess(argv, stderrPath: stderr), stderr: stderr)
+            return Child(process: try ChildProcess(argv, stderrPath: stderr), stderr: stderr, command: command)
         } catch {
             throw BenchError(.workerFailed, "cannot start the bench worker \(argv[0]): \(error)")
         }
@@ -122,7 +130,7 @@ struct ProcessBench {
             let options = BenchWorker.Options(
                 backend: target.backend, database: target.database, op: op, tag: tag, budget: budget, warmup: warmup,
                 loop: Workloads.sweepSize(op) == nil ? plan.loop : .closed)
-            children.append(try start(options, label: tag))
+            children.append(try start(options, command: target.command, label: "\(BenchBackends.dataName(for: target.spec))-\(tag)"))
         }
         for child in children {
             guard try child.process.readLine() == "ready" else { throw failed(child, target.spec, op, "it never reported ready") }
@@ -131,8 +139,10 @@ struct ProcessBench {
         var merged = LatencyHistogram()
         var outcome = BlockOutcome(count: 0, wallNanos: 0, startNanos: .max, endNanos: 0)
         for child in children {
-            guard let line = try child.process.readLine(), let result = try? WorkerResult.decode(line) else {
-                throw failed(child, target.spec, op, "it wrote no result")
+            guard let line = try child.process.readLine() else { throw failed(child, target.spec, op, "it wrote no result") }
+            let result: WorkerResult
+            do { result = try WorkerResult.decode(line) } catch {
+                throw failed(child, target.spec, op, "its result line is not a WorkerResult (docs/bench-worker-protocol.md): \(error)")
             }
             try finish(child, target.spec, op)
             merged.merge(result.histogram)
@@ -151,6 +161,6 @@ struct ProcessBench {
         let tail = text.split(separator: "\n").suffix(3).joined(separator: " | ")
         return BenchError(
             .workerFailed,
-            "a bench worker (\(plan.workerCommand.joined(separator: " "))) for \(op) on \(spec) failed: \(what)\(status); its stderr (\(child.stderr)): \(tail.isEmpty ? "empty" : tail)")
+            "a bench worker (\(child.command.joined(separator: " "))) for \(op) on \(spec) failed: \(what)\(status); its stderr (\(child.stderr)): \(tail.isEmpty ? "empty" : tail)")
     }
 }

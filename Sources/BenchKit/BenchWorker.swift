@@ -100,12 +100,50 @@ public struct WorkerDescription: Codable, Sendable, Equatable {
     }
 }
 
-/// What a worker process writes as its last line: its whole histogram and its span.
+/// What a worker process writes as its last line: its whole histogram and its span. A worker
+/// in another language may give its latencies as raw samples instead (`samplesNanos`, one per
+/// operation, `count` of them): they are recorded into the same HDR histogram here
+/// (docs/bench-worker-protocol.md).
 public struct WorkerResult: Codable, Sendable {
     public var count: Int
     public var startNanos: UInt64
     public var endNanos: UInt64
     public var histogram: LatencyHistogram
+
+    public init(count: Int, startNanos: UInt64, endNanos: UInt64, histogram: LatencyHistogram) {
+        self.count = count
+        self.startNanos = startNanos
+        self.endNanos = endNanos
+        self.histogram = histogram
+    }
+
+    private enum CodingKeys: String, CodingKey { case count, startNanos, endNanos, histogram, samplesNanos }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        count = try c.decode(Int.self, forKey: .count)
+        startNanos = try c.decode(UInt64.self, forKey: .startNanos)
+        endNanos = try c.decode(UInt64.self, forKey: .endNanos)
+        if let histogram = try c.decodeIfPresent(LatencyHistogram.self, forKey: .histogram) {
+            self.histogram = histogram
+        } else {
+            let samples = try c.decode([UInt64].self, forKey: .samplesNanos)
+            guard samples.count == count else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .samplesNanos, in: c, debugDescription: "\(samples.count) samples for a count of \(count); give one per operation")
+            }
+            histogram = LatencyHistogram()
+            for sample in samples { histogram.record(nanos: sample) }
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(count, forKey: .count)
+        try c.encode(startNanos, forKey: .startNanos)
+        try c.encode(endNanos, forKey: .endNanos)
+        try c.encode(histogram, forKey: .histogram)
+    }
 
     public func encoded() throws -> String { String(decoding: try JSONEncoder().encode(self), as: UTF8.self) }
 

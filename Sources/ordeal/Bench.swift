@@ -37,6 +37,13 @@ extension Ordeal {
                 ones alike, with one worker unless --workers says more; a spec of
                 yours may hold {data}, a fresh folder of the run.
 
+                A core in another language: a worker speaking the bench-worker
+                protocol (docs/bench-worker-protocol.md; the Python kit implements it)
+                measures its own core. Give it beside Ordeal's own worker to get one
+                table: --worker ordeal --worker 'python3 my_adapter.py'. Each worker
+                gets every --backend; a worker of your own names its column by the spec
+                its --describe answers.
+
                 Loops: closed by default (each worker issues the next operation when
                 the last returns). --rate R runs an open loop at R ops/s per worker:
                 latency counts from each operation's intended start, so stalls are not
@@ -69,6 +76,9 @@ extension Ordeal {
                   beside SQLite; {data} is a folder of the run for that backend:
                     ordeal bench --worker .build/release/custom-backend-worker \\
                       --backend "sqlite:normal,traced:{data}/store.sqlite"
+                  A Python core beside Ordeal's own, on SQLite:
+                    ordeal bench --worker ordeal \
+                      --worker 'python3 Tests/Fixtures/foreign_worker.py' --backend sqlite:normal
                   A long run; the runner prints its peak RSS at the end:
                     ordeal bench --iterations 1000000
 
@@ -105,9 +115,9 @@ extension Ordeal {
         var workers: String?
 
         @Option(help: ArgumentHelp(
-            "Measure through this worker executable (one of your own built on WorkerKit, which opens your backends), in worker processes.",
-            valueName: "path"))
-        var worker: String?
+            "Measure in worker processes of this command: a WorkerKit binary of your own (which opens your backends), or a worker in any language speaking docs/bench-worker-protocol.md ('python3 my_adapter.py'). Repeat it to measure cores side by side; `ordeal` names Ordeal's own worker, e.g. --worker ordeal --worker 'python3 my_adapter.py'.",
+            valueName: "command"))
+        var worker: [String] = []
 
         @Option(help: "Only these operations, comma-separated (default: all).")
         var ops: String?

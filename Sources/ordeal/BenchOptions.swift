@@ -23,7 +23,13 @@ extension Ordeal.Bench {
             plan.workers = try BenchParse.counts(workers, option: "--workers")
             plan.workerCommand = [Self.executablePath, "bench-worker"]
         }
-        if let worker { plan.workerCommand = [try BenchParse.executable(worker), "bench-worker"] }
+        if !worker.isEmpty {
+            plan.workerCommands = try worker.map { text in
+                if text == "ordeal" { return [Self.executablePath, "bench-worker"] }
+                let words = try Ordeal.Run.words(text)
+                return [try BenchParse.executable(words[0])] + words.dropFirst() + ["bench-worker"]
+            }
+        }
         let count: Int? = if case .iterations(let n) = plan.budget { n } else { nil }
         plan.rounds = rounds ?? min(plan.workerCommand.isEmpty ? 20 : 2, count ?? 20)
         plan.warmup = warmup ?? count.map { min(max($0 / 10, 50), 10_000) } ?? 1_000

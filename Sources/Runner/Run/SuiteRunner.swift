@@ -125,7 +125,8 @@ public struct SuiteRunner {
             if !failed.isEmpty { line += "; not passed: \(failed.joined(separator: ", "))" }
             if let reason = result.notApplicable { line = "[\(n + 1)/\(scenarios.count)] \(scenario.name): NOT-APPLICABLE, not run: \(reason)" }
             for check in result.checks where check.verdict != .pass {
-                line += "\n      \(check.verdict.rawValue) \(check.name): \(check.detail.count > 240 ? check.detail.prefix(240) + "..." : check.detail)"
+                let kind = check.isPerformance && result.performanceAdvisory ? "performance, not deciding: " : ""
+                line += "\n      \(kind)\(check.verdict.rawValue) \(check.name): \(check.detail.count > 240 ? check.detail.prefix(240) + "..." : check.detail)"
             }
             for problem in result.problems { line += "\n      harness: \(problem)" }
             options.progress(line)
