@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, runs the unit and end-to-end tests, then the
+# The test command: installs what is missing, runs the Python worker kit's tests, the unit and
+# end-to-end tests, then the
 # acceptance run end to end, then the signal-only scenarios again with the fault shim loaded
 # (inactive) into every worker, then the suite on a throwaway PostgreSQL cluster. `.ci/run`
 # calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/setup.sh
+# The Python worker kit's own tests (standard library only, a few seconds).
+python3 -m unittest discover -s Tests/PythonKitTests
 swift build --build-tests 2>&1 | tail -n 5
 swift test --skip-build
 bash ci/acceptance.sh
