@@ -1,6 +1,7 @@
 import Foundation
 import OrdealModel
 import OrdealSupport
+import OrdealRunner
 import Testing
 
 /// A worker of the user's own through `ordeal run --worker`: a sloppy one never passes, a
@@ -115,5 +116,28 @@ import Testing
         #expect(result.stdout.contains("PASS  checkpoint-writer"))
         #expect(result.stdout.contains("SKIP  lease-worker"))
         #expect(result.stdout.contains("does not declare role lease-worker"))
+    }
+}
+
+/// What an adapter author reads: `ordeal-worker --help` and docs/worker-protocol.md name every
+/// option the standard roles take, and the published schema is the one the runner validates with.
+@Suite struct WorkerDocumentationTests {
+    static let doc = ForeignWorkerVerdictTests.root.appendingPathComponent("docs/worker-protocol.md").path
+
+    @Test func theWorkerHelpAndTheProtocolDocNameEveryOption() throws {
+        let help = try Binaries.run(Binaries.worker, ["--help"])
+        #expect(help.status == 0)
+        let doc = try String(contentsOfFile: Self.doc, encoding: .utf8)
+        let options = help.stdout.split(separator: "\n").filter { $0.hasPrefix("  --") }.map { String($0.dropFirst(2).split(separator: " ")[0]) }
+        #expect(options.count >= 20, "\(help.stdout)")
+        for option in options { #expect(doc.contains("| `\(option)` |"), "docs/worker-protocol.md lacks \(option)") }
+        #expect(help.stdout.contains("roles: cache-client, checkpoint-writer, lease-worker, reader, sweeper, task-runner, tool-client"))
+    }
+
+    @Test func thePublishedSchemaIsTheOneTheRunnerValidatesWith() throws {
+        let published = try String(
+            contentsOfFile: ForeignWorkerVerdictTests.root.appendingPathComponent("docs/worker-protocol.schema.json").path, encoding: .utf8)
+        #expect(published == WorkerProtocol.schemaText)
+        #expect(WorkerProtocol.knownOps.count == 11)
     }
 }

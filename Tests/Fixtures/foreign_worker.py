@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Sources", "PythonWorkerKit"))
-from ordeal_worker import Indeterminate, Usage, Worker  # noqa: E402
+from ordeal_worker import Failed, Indeterminate, Usage, Worker  # noqa: E402
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS foreign_checkpoints (
@@ -86,31 +86,62 @@ def connect(options):
 def commit_checkpoint(db, task, snapshot):
     """Commits the next checkpoint of `task`; returns its {seq, sha256}."""
     digest = hashlib.sha256(snapshot).hexdigest()
-    db.execute("BEGIN IMMEDIATE")
     try:
+        db.execute("BEGIN IMMEDIATE")
         row = db.execute("SELECT MAX(seq) FROM foreign_checkpoints WHERE task_id = ?", (task,)).fetchone()
         seq = (row[0] or 0) + 1
         db.execute(
             "INSERT INTO foreign_checkpoints (task_id, seq, snapshot, sha256, created_at_ms) VALUES (?, ?, ?, ?, ?)",
             (task, seq, snapshot.decode("utf-8"), digest, int(time.time() * 1000)),
         )
+    except sqlite3.OperationalError as error:
+        # Before COMMIT nothing is stored: a definite failure (a full disk says SQLITE_FULL).
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        code = "SQLITE_FULL" if "full" in str(error) else "SQLITE_ERROR"
+        raise Failed(str(error), {"error_code": code})
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
     try:
         db.execute("COMMIT")
     except sqlite3.Error as error:
-        # COMMIT itself failed: whether the row is stored is unknown.
+        if "full" in str(error):
+            # SQLITE_FULL at COMMIT: the WAL frames could not be written, so nothing is stored;
+            # the transaction is rolled back (by SQLite, or here when it is still open).
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise Failed(str(error), {"error_code": "SQLITE_FULL"})
+        # Any other failed COMMIT (an fsync error): the row may be stored; nobody can know.
         raise Indeterminate(str(error))
     return {"seq": seq, "sha256": digest}
 
 
 def checkpoint_writer(ctx):
+    """Commits --count checkpoints; a failed commit is retried after --retry-ms (when given),
+    an indeterminate one stops the writer without touching the connection again."""
     db = connect(ctx.options)
     task = ctx.opt_str("task", "task-1")
-    for i in range(ctx.opt_int("count", 100)):
+    retry_ms = ctx.opt_int("retry-ms", 0)
+    i = 0
+    while i < ctx.opt_int("count", 100):
         snapshot = canonical({"i": i, "writer": os.getpid()})
-        if ctx.op("checkpoint.commit", task, lambda: commit_checkpoint(db, task, snapshot)) is None:
+        outcome = {}
+
+        def commit():
+            try:
+                return commit_checkpoint(db, task, snapshot)
+            except Failed:
+                outcome["failed"] = True
+                raise
+        if ctx.op("checkpoint.commit", task, commit) is not None:
+            i += 1
+        elif outcome.get("failed") and retry_ms > 0:
+            time.sleep(retry_ms / 1000)
+        elif outcome.get("failed"):
+            raise RuntimeError("a commit failed and --retry-ms was not given")
+        else:
             raise RuntimeError("a commit's outcome is unknown; stopping without touching the connection again")
 
 
