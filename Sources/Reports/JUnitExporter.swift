@@ -15,6 +15,9 @@ public struct JUnitExporter: ReportExporter {
 
     public func serialize(_ report: RunReport) throws -> [UInt8] { Array(render(report).utf8) }
 
+    /// A performance check of a scenario whose performance checks are advisory.
+    static func isAdvisory(_ check: CheckResult, in s: ScenarioResult) -> Bool { check.isPerformance && s.performanceAdvisory }
+
     struct Counts: Equatable {
         var tests = 0, failures = 0, errors = 0, skipped = 0
     }
@@ -24,6 +27,7 @@ public struct JUnitExporter: ReportExporter {
         var c = Counts()
         for check in s.checks {
             c.tests += 1
+            if Self.isAdvisory(check, in: s) { continue }
             switch check.verdict {
             case .pass: break
             case .fail: c.failures += 1
@@ -71,6 +75,12 @@ public struct JUnitExporter: ReportExporter {
         let classname = "ordeal." + name
         for check in s.checks {
             xml += "    <testcase name=\(attr(check.name)) classname=\(attr(classname)) time=\"0.000\">\n"
+            if Self.isAdvisory(check, in: s) {
+                // A performance result that does not decide the verdict: shown, never a failure.
+                xml += "      <system-out>" + text("performance, not deciding the verdict: \(check.verdict.rawValue): \(check.detail)") + "</system-out>\n"
+                xml += "    </testcase>\n"
+                continue
+            }
             switch check.verdict {
             case .pass: break
             case .fail:

@@ -10,7 +10,7 @@ import OrdealSupport
 extension Ordeal.Bench {
     /// The flags as a `BenchRequest`; every bad value is a `BenchError` naming its flag.
     func request(directory scratch: String) throws -> BenchRequest {
-        var plan = BenchPlan(backends: try BenchBackends.parseList(backend, custom: worker != nil), directory: scratch)
+        var plan = BenchPlan(backends: try BenchBackends.parseList(backend, custom: !worker.isEmpty), directory: scratch)
         if iterations != nil && duration != nil {
             throw BenchError(.badOption, "--iterations and --duration both given; choose one (a count, or a length of time)")
         }

@@ -359,7 +359,7 @@ import Testing
             #expect(output.status == .exited(0))
             let ready = try #require(output.events.first)
             #expect(ready["event"]?.stringValue == "ready" && ready["pid"]?.intValue != nil)
-            #expect(ready["versions"]?["protocol"]?.intValue == 1)
+            #expect(ready["versions"]?["protocol"]?.intValue == 2)
             #expect(output.kinds.dropFirst().dropLast().allSatisfy { $0 == "op" } && output.kinds.last == "done")
             #expect(output.events.last?["ops"]?.intValue == 20)
             let ops = output.ops("checkpoint.commit")
