@@ -17,7 +17,8 @@ enum MarkdownReport {
         md += "|---|---|---|---|---|---|---|\n"
         for s in report.scenarios {
             let passed = s.checks.filter { $0.verdict == .pass }.count
-            md += "| \(s.scenario.name) | \(s.verdict.rawValue) | \(passed)/\(s.checks.count) | \(s.faults.count) "
+            let checks = s.notApplicable == nil ? "\(passed)/\(s.checks.count)" : "-"
+            md += "| \(s.scenario.name) | \(s.verdict.rawValue) | \(checks) | \(s.faults.count) "
             md += "| \(s.acknowledged) | \(s.recovery.map { Format.micros($0.p50_us) } ?? "-") | \(Format.micros(s.durationMillis * 1000)) |\n"
         }
         md += "\nReplay: `\(report.replayCommand)`\n"
