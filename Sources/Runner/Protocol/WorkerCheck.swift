@@ -19,18 +19,18 @@ public enum WorkerCheck {
     public static let probes: [Probe] = [
         Probe(role: "checkpoint-writer", yaml: """
             name: probe-checkpoint-writer
-            description: two writers commit 20 checkpoints each to one task; one is killed after 5 and restarted
+            description: two writers commit 300 checkpoints each to one task; one is killed after 5 and restarted
             timeout: 30s
             workers:
               - name: writer
                 role: checkpoint-writer
                 count: 2
-                params: {task: probe, count: 20}
+                params: {task: probe, count: 300}
                 restart: on-kill
             faults:
               - {kind: kill, target: writer-0, after_ops: 5, op: checkpoint.commit}
             checks: [acked-durable, integrity, sequence-contiguous, recovery-time]
-            expect: [{op: checkpoint.commit, acknowledged: 40}]
+            expect: [{op: checkpoint.commit, acknowledged: 600}]
             """),
         Probe(role: "task-runner", yaml: """
             name: probe-task-runner
@@ -39,7 +39,7 @@ public enum WorkerCheck {
             workers:
               - name: runner
                 role: task-runner
-                params: {task: probe, steps: 6, step-ms: 5}
+                params: {task: probe, steps: 6, step-ms: 25}
                 restart: on-kill
             faults:
               - {kind: kill, target: runner, after_ops: 2, op: task.step}
@@ -84,7 +84,7 @@ public enum WorkerCheck {
             workers:
               - name: first
                 role: cache-client
-                params: {task: probe, count: 30, step-ms: 1}
+                params: {task: probe, count: 30, step-ms: 5}
                 restart: on-kill
               - name: second
                 role: cache-client
@@ -102,7 +102,7 @@ public enum WorkerCheck {
             workers:
               - name: first
                 role: tool-client
-                params: {task: probe, count: 30, step-ms: 1}
+                params: {task: probe, count: 30, step-ms: 5}
                 restart: on-kill
               - name: second
                 role: tool-client
