@@ -25,9 +25,14 @@ public struct EventWriter: Sendable {
     /// How many op lines this writer has written.
     public var opsWritten: Int { written.value.load(ordering: .relaxed) }
 
-    /// Writes one event. A worker that cannot report cannot be checked: it exits with 70.
+    /// Writes one event. A worker that cannot report cannot be checked: when the event cannot
+    /// be encoded (a number JSON cannot hold) or written, it says so on standard error and exits
+    /// with 70, so the runner sees a worker that broke, never a line it would have to guess at.
     public func emit(_ fields: [String: JSONValue]) {
-        var bytes = (try? CanonicalJSON.encode(.object(fields))) ?? Array("{\"event\":\"error\"}".utf8)
+        guard var bytes = try? CanonicalJSON.encode(.object(fields)) else {
+            WorkerPosix.printError("ordeal-worker: cannot encode the \(fields["event"]?.stringValue ?? "?") event as JSON; exiting")
+            Posix.exit(70)
+        }
         bytes.append(0x0A)
         do { try Posix.writeAll(fd, bytes) } catch { Posix.exit(70) }
     }

@@ -102,6 +102,15 @@ import Testing
         #expect(result.stdout.contains("protocol 2"))
     }
 
+    @Test func theKitsReferenceWorkerIsCleanInTheRolesItDeclares() throws {
+        let foreign = ForeignWorkerVerdictTests.root.appendingPathComponent("Tests/Fixtures/foreign_worker.py").path
+        let result = try Self.check("python3 \(foreign)")
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("core foreign-python-sqlite 1.0, protocol 2"))
+        #expect(result.stdout.contains("PASS  checkpoint-writer"))
+        #expect(result.stdout.contains("SKIP  task-runner"))
+    }
+
     @Test func aMisspelledOpIsNamedWithItsLine() throws {
         let result = try Self.check("python3 \(ForeignWorkerVerdictTests.sloppy) misspelled-op")
         #expect(result.status == ExitStatus.failed.rawValue, "\(result.stdout)")
