@@ -144,23 +144,20 @@ class Context:
     def opt_str(self, name, default=None):
         return self.options.get(name, default)
 
-    def opt_int(self, name, default):
+    def _opt(self, name, default, convert, what):
         text = self.options.get(name)
         if text is None:
             return default
         try:
-            return int(text)
+            return convert(text)
         except ValueError:
-            raise Usage("--%s must be a whole number, not %r" % (name, text))
+            raise Usage("--%s must be %s, not %r" % (name, what, text))
+
+    def opt_int(self, name, default):
+        return self._opt(name, default, int, "a whole number")
 
     def opt_float(self, name, default):
-        text = self.options.get(name)
-        if text is None:
-            return default
-        try:
-            return float(text)
-        except ValueError:
-            raise Usage("--%s must be a number, not %r" % (name, text))
+        return self._opt(name, default, float, "a number")
 
     def opt_bool(self, name, default=False):
         text = self.options.get(name)
