@@ -27,6 +27,18 @@ import OrdealModel
         #expect(result.measurements["lost_writes"] == 0)
     }
 
+    /// An acknowledged task step promises its checkpoint: one missing or corrupt fails.
+    @Test func anAcknowledgedStepWhoseCheckpointIsGoneFailsAckedDurable() {
+        let step = op("task.step", "task-1", "ok", ["step": 0, "seq": 1])
+        #expect(check(checker, [step], FinalState(checkpoints: [checkpoint("task-1", 1)])).verdict == .pass)
+        let gone = check(checker, [step], FinalState())
+        #expect(gone.verdict == .fail)
+        #expect(gone.names("acked-step-checkpoint-missing", key: "task-1"))
+        #expect(check(checker, [step], FinalState(checkpoints: [checkpoint("task-1", 1, ok: false)])).verdict == .fail)
+        let noSeq = check(checker, [op("task.step", "task-1", "ok", ["step": 0])], FinalState(checkpoints: [checkpoint("task-1", 1)]))
+        #expect(noSeq.verdict == .unknown, "a step without its seq cannot be judged")
+    }
+
     @Test func failedAndIndeterminateOpsAreNotAcknowledgements() {
         let result = check(
             checker,

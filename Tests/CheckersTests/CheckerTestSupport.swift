@@ -118,6 +118,13 @@ extension CheckResult {
         #expect(other.verdict == .fail, "ops of no group do not count for group writer")
     }
 
+    @Test func expectedWorkIsUnknownWhenATotalsFieldIsMissing() {
+        let events = [op("sweep.run", "sweep", "ok", ["failed": 0])]
+        let result = ExpectedWorkChecker.check([WorkExpectation(op: "sweep.run", totals: ["recovered": 1])], History(events))
+        #expect(result.verdict == .unknown, "\(result.detail)")
+        #expect(ExpectedWorkChecker.check([], History(events)).verdict == .unknown, "no expectation: nothing judged")
+    }
+
     @Test func advisoryPerformanceChecksDoNotDecideTheVerdict() {
         let pass = CheckResult(name: "integrity", verdict: .pass, detail: "ok")
         var slow = CheckResult(name: "threshold x p50 <= 1 µs", verdict: .fail, detail: "slow")
