@@ -55,6 +55,20 @@ import Testing
         #expect(run.result.stdout.contains(named), "\(defect): \(run.result.stdout)")
     }
 
+    /// The end-of-run reader's lines go through the same validation: a state that is not an
+    /// object gives nothing to judge, so the scenario is unknown.
+    @Test func aReaderThatBreaksTheProtocolMakesTheScenarioUnknown() throws {
+        let run = try Self.run("reader-bad-state", ["concurrent-checkpoints.yaml"])
+        #expect(run.scenarios.first?["verdict"]?.stringValue == "unknown", "\(run.result.stdout)")
+        #expect(run.result.stdout.contains("worker reader broke the worker protocol at line 2"), "\(run.result.stdout)")
+    }
+
+    @Test func anUnclosedQuoteInTheWorkerCommandIsBadInput() throws {
+        let result = try Binaries.run(Binaries.ordeal, ["run", Self.scenarios + "/concurrent-checkpoints.yaml", "--worker", "python3 'a.py"])
+        #expect(result.status == ExitStatus.badInput.rawValue)
+        #expect(result.stderr.contains("--worker: the quote ' in `python3 'a.py` is not closed"), "\(result.stderr)")
+    }
+
     @Test func aScenarioNeedingARoleTheWorkerDoesNotDeclareIsNotApplicable() throws {
         let run = try Self.run("checkpoints-only", ["concurrent-checkpoints.yaml", "stress-lease-contention.yaml"])
         #expect(run.result.status == 0, "one scenario judged the worker and passed: \(run.result.stdout)")

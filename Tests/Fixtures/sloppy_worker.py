@@ -13,6 +13,7 @@ An honest checkpoint writer and reader on SQLite (standard library only), but fo
   never-performs        declares checkpoint-writer (protocol 2) and does no work
   wrong-done-count      says `done` with one op more than it wrote
   checkpoints-only      honest, protocol 2, declaring only checkpoint-writer and reader
+  reader-bad-state      a reader whose state is a list once the store holds checkpoints
 """
 
 import hashlib
@@ -50,8 +51,11 @@ def main(argv):
         rows = db.execute("SELECT task, seq, snapshot, sha256 FROM cps ORDER BY task, seq").fetchall()
         checkpoints = [{"task": t, "seq": s, "sha256": h, "verified": True, "type": "manual_checkpoint",
                         "snapshot_ok": hashlib.sha256(snap.encode()).hexdigest() == h} for t, s, snap, h in rows]
-        emit({"event": "state", "state": {"integrity_problems": [], "checkpoints": checkpoints, "work_items": [],
-                                          "idempotency": [], "tasks": {}, "effects": {}}})
+        state = {"integrity_problems": [], "checkpoints": checkpoints, "work_items": [],
+                 "idempotency": [], "tasks": {}, "effects": {}}
+        if defect == "reader-bad-state" and checkpoints:
+            state = checkpoints
+        emit({"event": "state", "state": state})
         emit({"event": "done", "ops": 0})
         return 0
     task, count, ops = options.get("--task", "t"), int(options.get("--count", "10")), 0

@@ -19,13 +19,25 @@ extension ScenarioRun {
         do { child = try ChildProcess(argv, stderrPath: config.workersLogPath) } catch {
             return harnessProblem("cannot start the reader (\(argv.joined(separator: " "))): \(error)")
         }
+        // Every line through the one validation, as the workers' lines: a reader that breaks
+        // the protocol gives no final state to judge.
         var state: JSONValue?
+        var number = 0
+        var identity: WorkerIdentity?
+        var violation: String?
         while let line = try child.readLine() {
-            if case .object(let event)? = try? JSONParser.parse(line), event["event"]?.stringValue == "state" {
-                state = event["state"]
+            number += 1
+            guard violation == nil else { continue }
+            do {
+                let event = try WorkerProtocol.parse(line, number: number, worker: "reader", declared: identity)
+                if event.kind == "ready" { identity = WorkerIdentity() }
+                if event.kind == "state" { state = event.fields["state"] }
+            } catch {
+                violation = error.description
             }
         }
         let status = try child.wait()
+        if let violation { return harnessProblem(violation) }
         guard status == .exited(0) else { return harnessProblem("the reader \(status) (see workers.log)") }
         guard let state else { return harnessProblem("the reader wrote no state event") }
         do {
