@@ -26,7 +26,7 @@ extension Ordeal.Bench {
         if !worker.isEmpty {
             plan.workerCommands = try worker.map { text in
                 if text == "ordeal" { return [Self.executablePath, "bench-worker"] }
-                let words = try Ordeal.Run.words(text)
+                let words = try Tools.words(text, option: "--worker")
                 return [try BenchParse.executable(words[0])] + words.dropFirst() + ["bench-worker"]
             }
         }

@@ -99,7 +99,7 @@ extension Ordeal {
                 })
             options.shimAlways = shim == .always
             if let command = worker ?? ProcessInfo.processInfo.environment["ORDEAL_WORKER_COMMAND"].flatMap({ $0.isEmpty ? nil : $0 }) {
-                options.workerCommand = try Self.words(command)
+                options.workerCommand = try Tools.words(command, option: "--worker")
             }
             options.requireAll = requireAll
             if let liveness { options.livenessMillis = try ScenarioLoader.millis(liveness, option: "--liveness") }
@@ -125,33 +125,6 @@ enum ShimMode: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension Ordeal.Run {
-    /// A command line as words: split on spaces, with '...' and "..." quoting.
-    static func words(_ text: String) throws -> [String] {
-        var words: [String] = []
-        var current = ""
-        var quote: Character?
-        var inWord = false
-        for c in text {
-            if let q = quote {
-                if c == q { quote = nil } else { current.append(c) }
-            } else if c == "'" || c == "\"" {
-                quote = c
-                inWord = true
-            } else if c == " " || c == "\t" {
-                if inWord { words.append(current) }
-                current = ""
-                inWord = false
-            } else {
-                current.append(c)
-                inWord = true
-            }
-        }
-        if let quote { throw BadInput("--worker: the quote \(quote) in `\(text)` is not closed; close it or drop it") }
-        if inWord { words.append(current) }
-        guard !words.isEmpty else { throw BadInput("--worker: the command is empty; give the program and its arguments, e.g. --worker 'python3 my_adapter.py'") }
-        return words
-    }
-
     /// What `--backend SPEC` does to the suite.
     static func override(_ text: String, runID: String) throws -> BackendOverride {
         let spec: BackendSpec

@@ -8,6 +8,33 @@ import Foundation
 /// Bad input found while running (a path, a file): reported as one `Error:` line, exit 2.
 /// The CLI's file-system helpers: every failure becomes a one-line error naming the path and the fix.
 enum Tools {
+    /// A command line as words: split on spaces, with '...' and "..." quoting.
+    static func words(_ text: String, option: String) throws -> [String] {
+        var words: [String] = []
+        var current = ""
+        var quote: Character?
+        var inWord = false
+        for c in text {
+            if let q = quote {
+                if c == q { quote = nil } else { current.append(c) }
+            } else if c == "'" || c == "\"" {
+                quote = c
+                inWord = true
+            } else if c == " " || c == "\t" {
+                if inWord { words.append(current) }
+                current = ""
+                inWord = false
+            } else {
+                current.append(c)
+                inWord = true
+            }
+        }
+        if let quote { throw BadInput("\(option): the quote \(quote) in `\(text)` is not closed; close it or drop it") }
+        if inWord { words.append(current) }
+        guard !words.isEmpty else { throw BadInput("\(option): the command is empty; give the program and its arguments, e.g. \(option) 'python3 my_adapter.py'") }
+        return words
+    }
+
     static func warn(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }

@@ -42,7 +42,7 @@ extension Ordeal.Worker {
         var out: String?
 
         func run() throws {
-            let words = try Ordeal.Run.words(command)
+            let words = try Tools.words(command, option: "ordeal worker check")
             let directory = try out ?? Posix.makeTemporaryDirectory(prefix: "ordeal-worker-check")
             try Tools.requireWritableDirectory(directory, option: "--out")
             let (identity, findings, clean) = try WorkerCheck.run(
