@@ -16,8 +16,10 @@ import OrdealSupport
 /// - `tool.execute`, `tool.replay` (key ledger key, value `output`): an idempotency entry with
 ///   the key, status `done` and result equal to the output.
 ///
+/// A checkpoint a `corrupt` fault damaged is the fault's loss, not the core's: its
+/// acknowledgements are not judged here (`integrity` judges that the core noticed the damage).
 /// An ok op lacking those value fields makes the verdict `unknown`.
-/// Measurements: `acknowledged_writes`, `lost_writes`.
+/// Measurements: `acknowledged_writes`, `lost_writes`, `corrupted_by_fault`.
 public struct AckedDurableChecker: Checker {
     public let name = "acked-durable"
 
@@ -30,12 +32,18 @@ public struct AckedDurableChecker: Checker {
         var entries: [String: [FinalState.IdempotencyRecord]] = [:]
         for entry in final.idempotency { entries[entry.key, default: []].append(entry) }
 
+        let damaged = Set(history.corruptions.map(\.checkpointKey))
         var findings = Findings()
         var acknowledged = 0
+        var excused = 0
         for event in history.events where event.isOK {
             guard let op = event.op, Self.writeOps.contains(op) else { continue }
             guard let key = event.key else {
                 findings.malformed(event, "no key")
+                continue
+            }
+            if op == "checkpoint.commit" || op == "task.step", let seq = event.int("seq"), damaged.contains("\(key)\u{0}\(seq)") {
+                excused += 1
                 continue
             }
             acknowledged += 1
@@ -95,9 +103,14 @@ public struct AckedDurableChecker: Checker {
             }
         }
         return findings.result(
-            name, pass: "all \(acknowledged) acknowledged writes are in the final state, unchanged",
+            name,
+            pass: "all \(acknowledged) acknowledged writes are in the final state, unchanged"
+                + (excused == 0 ? "" : " (\(excused) acknowledgement(s) of checkpoints a corrupt fault damaged not judged)"),
             fail: "\(findings.violations) of \(acknowledged) acknowledged writes are missing or changed in the final state",
-            measurements: ["acknowledged_writes": Double(acknowledged), "lost_writes": Double(findings.violations)],
+            measurements: [
+                "acknowledged_writes": Double(acknowledged), "lost_writes": Double(findings.violations),
+                "corrupted_by_fault": Double(excused),
+            ],
             judged: acknowledged,
             nothing: "no acknowledged write (an ok \(Self.writeOps.sorted().joined(separator: ", "))) in the history")
     }

@@ -11,7 +11,7 @@ public enum Checkers {
     public static var all: [any Checker] {
         [
             AckedDurableChecker(), IntegrityChecker(), SequenceContiguousChecker(), LeaseSafetyChecker(),
-            EffectsAtMostOnceChecker(), ResumeCorrectChecker(), LivenessChecker(), RecoveryTimeChecker(),
+            EffectsAtMostOnceChecker(), ResumeCorrectChecker(), LivenessChecker(), RecoveryTimeChecker(), CacheAnswersChecker(),
         ]
     }
 

@@ -20,8 +20,15 @@ import OrdealSupport
 /// `unmapped_indeterminate`). Cache generations (`cache.generate`) carry no rerun flag, so a
 /// generator run again after a crash is reported as repeated: use this checker where effects
 /// come from the tool ledger or the task runner.
+/// A line that has at least one excuse (its call is known to have been interrupted) may also be
+/// excused by a kill: a run killed inside the call, after its effect, reports nothing, and the
+/// next run reports the call re-run only once however many runs before it were killed. Each
+/// kill or power-loss fault excuses at most one such line, and only one that an op mentioned
+/// after the kill (`killed_runs`).
+/// A tool op whose value says the client asked for policy `fail` and that re-ran an
+/// indeterminate call (`reran: true`) is `reran-under-fail-policy`: the ledger ignored the policy.
 /// Measurements: `effect_lines`, `repeated_lines`, `reruns` (extra runs the excuses covered),
-/// `unmapped_indeterminate`.
+/// `unmapped_indeterminate`, `indeterminate` (tool ops reported `info`), `killed_runs`.
 public struct EffectsAtMostOnceChecker: Checker {
     public let name = "effects-at-most-once"
 
@@ -45,11 +52,20 @@ public struct EffectsAtMostOnceChecker: Checker {
         var findings = Findings()
         var repeated = 0
         var reruns = 0
+        // Kills not yet spent on excusing a killed run, by time.
+        var kills = history.of(type: "fault").filter { FaultKind.killsWorker(named: $0.fields["kind"]?.stringValue) }.map(\.tMillis)
+        var killedRuns = 0
         for line in final.effects.keys.sorted() {
             let count = final.effects[line] ?? 0
             guard count > 1 else { continue }
             repeated += 1
-            let covered = ledger.excuses[line] ?? 0
+            var covered = ledger.excuses[line] ?? 0
+            let lastMention = ledger.mentions[line, default: []].map(\.tMillis).max() ?? -.infinity
+            while covered > 0, count - 1 > covered, let kill = kills.firstIndex(where: { $0 < lastMention }) {
+                kills.remove(at: kill)
+                covered += 1
+                killedRuns += 1
+            }
             if count - 1 <= covered {
                 reruns += count - 1
             } else {
@@ -58,13 +74,22 @@ public struct EffectsAtMostOnceChecker: Checker {
                     events: ledger.mentions[line, default: []] + ledger.events[line, default: []])
             }
         }
+        // A client that asked for policy `fail` must never have an indeterminate call run again.
+        var indeterminate = 0
+        for event in history.events where event.type == "op" && event.op.map(Self.toolOps.contains) == true {
+            if event.isInfo { indeterminate += 1 }
+            guard event.isOK, event.value?["reran"]?.boolValue == true, event.string("policy") == "fail" else { continue }
+            findings.violation(
+                "reran-under-fail-policy", key: event.key ?? "?", ["worker": .string(event.worker ?? "?")], events: [event])
+        }
         return findings.result(
             name,
-            pass: "each of \(final.effects.count) effect line(s) happened once, or again only after an indeterminate call (\(reruns) rerun(s))",
-            fail: "\(findings.violations) effect line(s) happened more often than indeterminate calls explain",
+            pass: "each of \(final.effects.count) effect line(s) happened once, or again only after an indeterminate call (\(reruns) rerun(s), \(indeterminate) indeterminate call(s) reported)",
+            fail: "\(findings.violations) violation(s): an effect line happened more often than indeterminate calls explain, or a call under policy fail was run again",
             measurements: [
                 "effect_lines": Double(final.effects.count), "repeated_lines": Double(repeated), "reruns": Double(reruns),
-                "unmapped_indeterminate": Double(ledger.unmapped),
+                "unmapped_indeterminate": Double(ledger.unmapped), "indeterminate": Double(indeterminate),
+                "killed_runs": Double(killedRuns),
             ],
             judged: final.effects.count,
             nothing: "the effects file has no line: no side effect to count")

@@ -14,8 +14,10 @@ import OrdealSupport
 /// - a completed item's final `released_token` equals the token of its ok completion
 ///   (`released-token-mismatch`).
 ///
-/// `lease.renew` is not judged: its event can reach the history after a later acquisition
-/// that it preceded in the backend (the renewer paused between commit and report).
+/// Renewals and the work done under a lease are judged by time and by the holder's own reports
+/// (`stale-renewal-accepted`, `work-after-lost-lease`: LeaseSafetyChecker+Renewals.swift), and
+/// the attempt accounting against the final state's `max_attempts`
+/// (`leases-beyond-max-attempts`, `failed-before-max-attempts`: LeaseSafetyChecker+Attempts.swift).
 /// Measurements: `acquisitions`, `completions`, `stale_refused` (completions refused with
 /// `lease-lost`, the fencing working as meant), `redundant_executions` (acquisitions of an item
 /// beyond its first: work done again because a lease was taken over).
@@ -88,18 +90,23 @@ public struct LeaseSafetyChecker: Checker {
                     events: [completion])
             }
         }
+        let renewals = Self.judgeRenewals(history, &findings)
+        let attempts = Self.judgeAttempts(history, final, &findings)
         let completed = completions.values.reduce(0) { $0 + $1.count }
         // An item acquired k times was worked on k times: k - 1 executions were redundant.
         let redundant = acquiredItems.values.reduce(0) { $0 + max($1 - 1, 0) }
         return findings.result(
             name,
-            pass: "\(acquisitions) acquisitions had increasing tokens; \(completed) completions each held the current token",
-            fail: "\(findings.violations) fencing violation(s): a stale holder or a reused token got through",
+            pass: "\(acquisitions) acquisitions had increasing tokens; \(completed) completions each held the current token"
+                + (renewals.renewals + renewals.units > 0 ? "; \(renewals.renewals) renewals and \(renewals.units) work units came from current holders" : "")
+                + (attempts.items > 0 ? "; \(attempts.items) items with a maximum of attempts held no more leases than it allows, \(attempts.failed) failed only on their last" : ""),
+            fail: "\(findings.violations) lease violation(s): a stale holder, a reused token or a miscounted attempt got through",
             measurements: [
                 "acquisitions": Double(acquisitions), "completions": Double(completed), "stale_refused": Double(staleRefused),
-                "redundant_executions": Double(redundant),
+                "redundant_executions": Double(redundant), "renewals": Double(renewals.renewals),
+                "work_units": Double(renewals.units), "failed_items": Double(attempts.failed),
             ],
-            judged: acquisitions + completed + staleRefused,
+            judged: acquisitions + completed + staleRefused + renewals.renewals + renewals.units,
             nothing: "no lease.acquire or lease.complete in the history")
     }
 

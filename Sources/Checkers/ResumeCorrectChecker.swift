@@ -17,6 +17,11 @@ import OrdealSupport
 ///   incarnation's `resumed_from_seq` is above the seq of the last acknowledged step and that
 ///   checkpoint exists with `snapshot_ok`, or, for an incarnation that never finished, the
 ///   effects file holds step R's line `task:R`.
+/// - a `corrupt` fault that damaged the checkpoint (task, S) takes back the acknowledgement of
+///   every step of the task whose seq is S or later: those steps are to be redone (not
+///   `step-acknowledged-twice`), and R counts from the last step before them. An incarnation
+///   that resumed from the damaged checkpoint itself (`resumed_from_seq` S) is
+///   `resumed-from-corrupt-checkpoint`: the core trusted a snapshot its hash disowns.
 ///
 /// Incarnations of one task are assumed to run one after another, not at once.
 /// Measurements: `tasks`, `steps_acknowledged`, `incarnations`, `unreported_commits_accepted`.
@@ -41,6 +46,8 @@ public struct ResumeCorrectChecker: Checker {
         var runIndex: [IncarnationID: Int] = [:]
         var lastFinish: HistoryEvent?
         var hasSteps = false
+        /// The seqs of this task's checkpoints a corrupt fault damaged.
+        var corrupted: Set<Int64> = []
     }
 
     public func check(history: History, final: FinalState, context: CheckContext) -> CheckResult {
@@ -67,7 +74,9 @@ public struct ResumeCorrectChecker: Checker {
                     "incarnation": .string(run.id.description), "resumed_at": .int(resume), "expected": .int(expected),
                 ]
                 let events = [run.lastAck, run.firstAck, run.finish].compactMap { $0 }
-                if resume < expected {
+                if let from = run.finish?.int("resumed_from_seq"), state.corrupted.contains(from) {
+                    findings.violation("resumed-from-corrupt-checkpoint", key: task, fields.merging(["seq": .int(from)]) { $1 }, events: events)
+                } else if resume < expected {
                     findings.violation("resumed-before-acknowledged-step", key: task, fields, events: events)
                 } else if resume > expected {
                     if resume == expected + 1, provesUnreportedCommit(task, run, expected, checkpoints, final.effects) {
@@ -95,7 +104,16 @@ public struct ResumeCorrectChecker: Checker {
     static func tasks(in history: History, findings: inout Findings) -> (tasks: [String: TaskState], stepsAcked: Int) {
         var tasks: [String: TaskState] = [:]
         var stepsAcked = 0
-        for event in history.events where event.type == "op" {
+        for event in history.events where event.type == "op" || event.type == Corruption.eventType {
+            if let corruption = Corruption(event) {
+                guard corruption.bytesFlipped > 0 else { continue }
+                var state = tasks[corruption.task, default: TaskState()]
+                state.corrupted.insert(corruption.seq)
+                state.acked = state.acked.filter { ($0.value.int("seq") ?? 0) < corruption.seq }
+                state.highest = state.acked.max { $0.key < $1.key }?.value
+                tasks[corruption.task] = state
+                continue
+            }
             guard event.op == "task.step" || event.op == "task.finish", let task = event.key else { continue }
             var state = tasks[task, default: TaskState()]
             defer { tasks[task] = state }

@@ -2,8 +2,11 @@ import OrdealModel
 import OrdealSupport
 
 /// `integrity`: the backend's own integrity check found nothing (`integrity_problems` is
-/// empty) and every checkpoint's stored snapshot still hashes to its `sha256` (`snapshot_ok`).
-/// Measurements: `integrity_problems`, `corrupt_snapshots`.
+/// empty) and every checkpoint's stored snapshot still hashes to its `sha256` (`snapshot_ok`),
+/// as the core's own read path reports it. A checkpoint a `corrupt` fault damaged is the
+/// other way round: it must read back as corrupt (`corruption-unnoticed` when it reads as
+/// sound: the core's read path never checks the snapshot against its hash).
+/// Measurements: `integrity_problems`, `corrupt_snapshots`, `corrupted_by_fault`.
 public struct IntegrityChecker: Checker {
     public let name = "integrity"
 
@@ -14,16 +17,33 @@ public struct IntegrityChecker: Checker {
         for problem in final.integrityProblems {
             findings.violation("integrity-problem", key: "backend", ["problem": .string(problem)])
         }
-        let corrupt = final.checkpoints.filter { !$0.snapshotOK }
-        for record in corrupt {
-            findings.violation(
-                "snapshot-corrupt", key: record.task, ["seq": .int(record.seq), "sha256": .string(record.sha256)])
+        let damaged = history.corruptions
+        var corrupt = 0
+        for record in final.checkpoints {
+            if let corruption = damaged.first(where: { $0.isDamaged(record) }) {
+                if record.snapshotOK {
+                    findings.violation(
+                        "corruption-unnoticed", key: record.task,
+                        [
+                            "seq": .int(record.seq), "fault": .int(Int64(corruption.fault)),
+                            "bytes_flipped": .int(Int64(corruption.bytesFlipped)),
+                            "why": .string("the core read this snapshot back as sound after fault \(corruption.fault) flipped a byte of it: its read path does not check the hash"),
+                        ])
+                }
+            } else if !record.snapshotOK {
+                corrupt += 1
+                findings.violation(
+                    "snapshot-corrupt", key: record.task, ["seq": .int(record.seq), "sha256": .string(record.sha256)])
+            }
         }
         return findings.result(
-            name, pass: "the integrity check found nothing and all \(final.checkpoints.count) snapshots hash correctly",
-            fail: "\(final.integrityProblems.count) integrity problem(s) and \(corrupt.count) corrupt snapshot(s)",
+            name,
+            pass: "the integrity check found nothing and all \(final.checkpoints.count - damaged.count) undamaged snapshots hash correctly"
+                + (damaged.isEmpty ? "" : "; the \(damaged.count) a corrupt fault damaged read back as corrupt"),
+            fail: "\(final.integrityProblems.count) integrity problem(s), \(corrupt) corrupt snapshot(s) and \(findings.violations - final.integrityProblems.count - corrupt) corruption(s) unnoticed",
             measurements: [
-                "integrity_problems": Double(final.integrityProblems.count), "corrupt_snapshots": Double(corrupt.count),
+                "integrity_problems": Double(final.integrityProblems.count), "corrupt_snapshots": Double(corrupt),
+                "corrupted_by_fault": Double(damaged.count),
             ],
             judged: final.checkpoints.count + final.workItems.count + final.idempotency.count + final.tasks.count,
             nothing: "the final state holds no checkpoint, work item, idempotency entry or task to check")

@@ -14,6 +14,10 @@ public enum FaultKind: String, Sendable, Hashable, CaseIterable {
     case clockSkew = "clock-skew"
     /// SIGKILL to every worker, then every file rolled back to its last sync.
     case powerLoss = "power-loss"
+    /// SIGKILL to the worker, then, while it is down, one byte of its last acknowledged snapshot
+    /// flipped where the data files store it (as Jepsen's file-corruption nemesis does); the
+    /// worker restarts per its policy and must resume from the checkpoint before.
+    case corrupt
     /// A command of the scenario's own, run to its end (e.g. `bash ci/postgres.sh restart`,
     /// which kills the PostgreSQL server as a crash would and starts it again).
     case command
@@ -34,6 +38,7 @@ public enum FaultKind: String, Sendable, Hashable, CaseIterable {
         case .clockSkew:
             FaultTraits(takesDuration: true, optionKeys: ["offset", "mode", "period", "rate", "clocks"], shimSlot: .clock)
         case .powerLoss: FaultTraits(killsWorker: true, reachesLocalFilesOnly: true, shimSlot: .powerLoss)
+        case .corrupt: FaultTraits(killsWorker: true, reachesLocalFilesOnly: true)
         case .command: FaultTraits(optionKeys: ["run"])
         }
     }
@@ -125,12 +130,17 @@ public struct FaultSpec: Sendable, Hashable {
     public var durationMillis: Int64
     /// For `kill` and `power-loss` with restart on-kill: the wait before the restart.
     public var restartDelayMillis: Int64
+    /// For `after_ops`: the fault fires a time drawn from the seed in 0...jitter after its count
+    /// is reached, so that it lands inside the next operation rather than just after the
+    /// acknowledgement that triggered it (`jitter: 20ms`).
+    public var jitterMillis: Int64 = 0
     public var options: FaultOptions
 
     public init(
         kind: FaultKind, target: String, trigger: Trigger, durationMillis: Int64 = 0, restartDelayMillis: Int64 = 0,
-        options: FaultOptions = .none
+        jitterMillis: Int64 = 0, options: FaultOptions = .none
     ) {
+        self.jitterMillis = jitterMillis
         self.kind = kind
         self.target = target
         self.trigger = trigger

@@ -30,14 +30,21 @@ public struct FinalState: Sendable, Hashable {
         public var releasedToken: Int64?
         public var output: String?
         public var attempts: Int64
+        /// How many leases the item may hold in all (`max_attempts`, optional): the lease that
+        /// expires as the last of them fails the item. Nil when the reader did not say.
+        public var maxAttempts: Int64?
 
-        public init(id: String, status: String, token: Int64, releasedToken: Int64?, output: String?, attempts: Int64) {
+        public init(
+            id: String, status: String, token: Int64, releasedToken: Int64?, output: String?, attempts: Int64,
+            maxAttempts: Int64? = nil
+        ) {
             self.id = id
             self.status = status
             self.token = token
             self.releasedToken = releasedToken
             self.output = output
             self.attempts = attempts
+            self.maxAttempts = maxAttempts
         }
     }
 
@@ -104,7 +111,7 @@ extension FinalState {
             WorkItemRecord(
                 id: try str($0, "id"), status: try str($0, "status"), token: try int($0, "token"),
                 releasedToken: $0["released_token"]?.intValue, output: $0["output"]?.stringValue,
-                attempts: $0["attempts"]?.intValue ?? 0)
+                attempts: $0["attempts"]?.intValue ?? 0, maxAttempts: $0["max_attempts"]?.intValue)
         }
         idempotency = try (json["idempotency"]?.arrayValue ?? []).map {
             IdempotencyRecord(
@@ -128,7 +135,7 @@ extension FinalState {
             "work_items": .array(workItems.map {
                 ["id": .string($0.id), "status": .string($0.status), "token": .int($0.token),
                  "released_token": $0.releasedToken.map { .int($0) } ?? .null, "output": $0.output.map { .string($0) } ?? .null,
-                 "attempts": .int($0.attempts)]
+                 "attempts": .int($0.attempts), "max_attempts": $0.maxAttempts.map { .int($0) } ?? .null]
             }),
             "idempotency": .array(idempotency.map {
                 ["key": .string($0.key), "kind": .string($0.kind), "status": .string($0.status),

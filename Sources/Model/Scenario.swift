@@ -20,6 +20,9 @@ public struct Scenario: Sendable, Hashable {
     public var expectedFailures: [ExpectedFailure] = []
     /// The work its workers must acknowledge (`expect:`), judged by `expected-work`.
     public var expectations: [WorkExpectation] = []
+    /// What must have happened for the checks to mean anything (`premises:`), judged by
+    /// `PremiseChecker`: one that did not hold makes the scenario `unknown`.
+    public var premises: [Premise] = []
     /// The group whose command reads the final state (`reader:`); nil: the first group that
     /// names a command, or ordeal-worker when none does.
     public var readerGroup: String?

@@ -34,6 +34,13 @@ extension Posix {
         return st.st_mode & 0o7777
     }
 
+    /// The size in bytes of what `path` names (a final link not followed); nil when nothing is there.
+    public static func size(_ path: String) -> Int64? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        return Int64(st.st_size)
+    }
+
     /// The device and inode of what `path` names (following links); nil when it cannot be read.
     public static func fileID(_ path: String) -> (device: Int64, inode: Int64)? {
         var st = stat()

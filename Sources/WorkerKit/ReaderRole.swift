@@ -3,8 +3,8 @@ import RecoveryCore
 
 /// `reader [--effects PATH]`: reports what the backend holds at the end of a scenario, as one
 /// `{"event":"state","state":{...}}` line in the format of docs/worker-protocol.md: the
-/// integrity check, every checkpoint (with whether its snapshot still hashes to its stored
-/// hash), every work item, every idempotency entry, every task's state and the effect counts.
+/// integrity check, every checkpoint (with whether the core's read path accepts its snapshot),
+/// every work item, every idempotency entry, every task's state and the effect counts.
 enum ReaderRole {
     static func run(options: WorkerOptions, backend: any RecoveryBackend, events: EventWriter) throws -> Int {
         let effects = options.string("effects", default: "")
@@ -17,12 +17,13 @@ enum ReaderRole {
     static func state(of backend: any RecoveryBackend, effectsPath: String?) throws -> JSONValue {
         let taskIDs = try backend.checkpointTaskIDs()
         var checkpoints: [JSONValue] = []
+        let manager = CheckpointManager(store: backend)
         for task in taskIDs {
             let rows = try backend.checkpoints(CheckpointQuery(taskID: task, limit: Int(Int32.max)))
             for row in rows.sorted(by: { $0.sequence < $1.sequence }) {
                 checkpoints.append([
                     "task": .string(row.taskID), "seq": .int(row.sequence), "sha256": .string(row.snapshotSHA256),
-                    "snapshot_ok": .bool(Digest.sha256Hex(Array(row.snapshot.utf8)) == row.snapshotSHA256),
+                    "snapshot_ok": .bool(try snapshotReadsBack(row, through: manager)),
                     "verified": .bool(row.verified), "type": .string(row.type),
                 ])
             }
@@ -32,6 +33,7 @@ enum ReaderRole {
                 "id": .string(item.id), "status": .string(item.status.rawValue), "token": .int(item.fencingToken),
                 "released_token": item.releasedToken.map { .int($0) } ?? .null,
                 "output": item.output.map { .string($0) } ?? .null, "attempts": .int(item.attempts),
+                "max_attempts": .int(item.maxAttempts),
             ]
         }
         var idempotency: [JSONValue] = []
@@ -55,6 +57,19 @@ enum ReaderRole {
             "tasks": .object(try tasks(of: backend, checkpointTasks: taskIDs)),
             "effects": .object(effects),
         ]
+    }
+
+    /// Whether the core's own read path (`CheckpointManager.decode`, the one a resume uses)
+    /// accepts the stored snapshot: false when it reports the snapshot corrupt. Reading it here
+    /// through the core, not re-hashing it beside the core, is what lets a `corrupt` fault judge
+    /// the core's check.
+    static func snapshotReadsBack(_ row: CheckpointRow, through manager: CheckpointManager) throws -> Bool {
+        do {
+            _ = try manager.decode(row)
+            return true
+        } catch let error as RecoveryError where error.code == .corruptSnapshot {
+            return false
+        }
     }
 
     /// Every row of the `tasks` table. A backend other than SQLite is asked about each task

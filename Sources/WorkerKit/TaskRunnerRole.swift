@@ -5,7 +5,8 @@ import RecoveryCore
 /// `task-runner --task T --steps N [--step-ms MS] --effects FILE`: runs task T with recovery.
 /// Step i calls a tool through the ledger whose real effect appends `T:i` to FILE; the step's
 /// evidence is the effects file and the tool's exit code. Each step is reported after its
-/// checkpoint commits; a resumed run reports where it resumed.
+/// checkpoint commits, with its seq and its snapshot as stored (what a `corrupt` fault damages);
+/// a resumed run reports where it resumed.
 enum TaskRunnerRole {
     static func run(options: WorkerOptions, backend: any RecoveryBackend, events: EventWriter) throws -> Int {
         let task = options.string("task", default: "task-1")
@@ -34,7 +35,10 @@ enum TaskRunnerRole {
             let now = Posix.monotonicNanos()
             events.op(
                 "task.step", key: task, outcome: .ok, latencyNanos: now - started,
-                value: ["step": checkpoint.snapshot["step"] ?? .null, "seq": .int(checkpoint.sequence)])
+                value: [
+                    "step": checkpoint.snapshot["step"] ?? .null, "seq": .int(checkpoint.sequence),
+                    "snapshot": .string(checkpoint.snapshotJSON),
+                ])
             started = now
         }
         events.op(

@@ -27,7 +27,7 @@ public enum WorkerRoles {
     /// Every op the standard roles write.
     public static let standardOps: Set<String> = [
         "checkpoint.commit", "task.step", "task.finish", "cache.generate", "cache.hit", "tool.execute", "tool.replay",
-        "lease.acquire", "lease.renew", "lease.complete", "sweep.run",
+        "lease.acquire", "lease.renew", "lease.work", "lease.complete", "sweep.run",
     ]
 }
 

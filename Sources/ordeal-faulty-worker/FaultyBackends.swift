@@ -45,6 +45,19 @@ final class CorruptSnapshotBackend: ForwardingBackend, @unchecked Sendable {
     }
 }
 
+/// unchecked-snapshot: every checkpoint row read carries the hash of the snapshot as read, in
+/// place of the stored hash: a store that "verifies" what it hands back against itself.
+final class UncheckedSnapshotBackend: ForwardingBackend, @unchecked Sendable {
+    private static func rehashed(_ row: CheckpointRow) -> CheckpointRow {
+        var row = row
+        row.snapshotSHA256 = Digest.sha256Hex(Array(row.snapshot.utf8))
+        return row
+    }
+
+    override func checkpoint(id: CheckpointID) throws -> CheckpointRow? { try base.checkpoint(id: id).map(Self.rehashed) }
+    override func checkpoints(_ query: CheckpointQuery) throws -> [CheckpointRow] { try base.checkpoints(query).map(Self.rehashed) }
+}
+
 /// stale-complete: completing an item ignores the fencing token (and whether the item is
 /// still in progress), so a holder whose lease was taken over still completes it.
 final class StaleCompleteBackend: ForwardingBackend, @unchecked Sendable {

@@ -4,8 +4,9 @@ import OrdealSupport
 import RecoveryCore
 import WorkerKit
 
-/// TEST-ONLY. The faults, each breaking one guarantee of one role. Every other role (the
-/// reader above all, which the runner starts with the same command) behaves normally.
+/// TEST-ONLY. The faults, each breaking one guarantee of one role (of the store a role and the
+/// reader share, for `unchecked-snapshot`). Every other role (the reader above all, which the
+/// runner starts with the same command) behaves normally.
 enum Fault: String, CaseIterable {
     /// checkpoint-writer: every 3rd checkpoint is acknowledged but never stored (acked-durable).
     case lostAck = "lost-ack"
@@ -26,14 +27,58 @@ enum Fault: String, CaseIterable {
     /// checkpoint-writer: claims durability full but commits with synchronous=OFF, so nothing is
     /// ever synced (acked-durable, under power loss only: every kill-only scenario passes).
     case lyingDurability = "lying-durability"
+    /// lease-worker: a renewal with a stale token is accepted (lease-safety: stale-renewal-accepted).
+    case staleRenew = "stale-renew"
+    /// lease-worker: the heartbeat's refusal is taken as transient, the holder keeps working
+    /// (lease-safety: work-after-lost-lease).
+    case zombieHeartbeat = "zombie-heartbeat"
+    /// lease-worker: leases kept in whole seconds, so a 300 ms lease lasts 1 s (the takeover
+    /// scenarios' premise `takeover` does not hold: unknown, never pass).
+    case coarseLeaseClock = "coarse-lease-clock"
+    /// cache-client: the cache key leaves out the temperature (cache-answers: answer-shared).
+    case cacheKeyIgnoresField = "cache-key-ignores-field"
+    /// cache-client: concurrent clients asking for one key all generate it (effects-at-most-once).
+    case noSingleFlight = "no-single-flight"
+    /// cache-client: an expired entry generated again keeps its old expiry (expected-work: the
+    /// third pass generates instead of hitting).
+    case ttlNotRearmed = "ttl-not-rearmed"
+    /// tool-client: no intent is recorded before the tool runs (effects-at-most-once).
+    case toolNoIntent = "tool-no-intent"
+    /// tool-client: an unfinished intent is not seen, the call runs again as new, silently
+    /// (effects-at-most-once).
+    case silentRerun = "silent-rerun"
+    /// tool-client: the ledger runs indeterminate calls again whatever the client's policy
+    /// (effects-at-most-once: reran-under-fail-policy).
+    case ignoreFailPolicy = "ignore-fail-policy"
+    /// The sweep holds one write transaction over every expired lease (sweeper).
+    case longSweep = "long-sweep"
+    /// The sweep fails an item one expired lease early (sweeper; lease-safety: failed-before-max-attempts).
+    case failOneAttemptEarly = "fail-one-attempt-early"
+    /// The sweep never fails an item (sweeper; lease-safety: leases-beyond-max-attempts).
+    case neverFailExpired = "never-fail-expired"
+    /// The sweep writes back by id what it read as expired (sweeper; lease-safety: lease-lost-before-expiry).
+    case sweepRace = "sweep-race"
+    /// task-runner and reader: the store hands back the hash of the snapshot it read, not the
+    /// stored one, so the core's hash check can never fail (integrity: corruption-unnoticed;
+    /// resume-correct: resumed-from-corrupt-checkpoint).
+    case uncheckedSnapshot = "unchecked-snapshot"
 
-    /// The role the fault changes.
-    var role: String {
+    /// The roles the fault changes.
+    var roles: [String] {
+        switch self {
+        case .uncheckedSnapshot: ["task-runner", "reader"]
+        default: [role]
+        }
+    }
+
+    private var role: String {
         switch self {
         case .lostAck, .dupSeq, .corruptSnapshot, .slowRecovery, .lyingDurability: "checkpoint-writer"
-        case .staleComplete, .neverFinish: "lease-worker"
-        case .doubleEffect: "tool-client"
-        case .badResume: "task-runner"
+        case .staleComplete, .neverFinish, .staleRenew, .zombieHeartbeat, .coarseLeaseClock: "lease-worker"
+        case .doubleEffect, .toolNoIntent, .silentRerun, .ignoreFailPolicy: "tool-client"
+        case .cacheKeyIgnoresField, .noSingleFlight, .ttlNotRearmed: "cache-client"
+        case .badResume, .uncheckedSnapshot: "task-runner"
+        case .longSweep, .failOneAttemptEarly, .neverFailExpired, .sweepRace: "sweeper"
         }
     }
 
@@ -49,6 +94,27 @@ enum Fault: String, CaseIterable {
         case .neverFinish: FaultyRoles.acquireAndLeave
         case .slowRecovery: { o, b, e in try FaultyRoles.sleepIfRestarted(o, b); return try real(o, b, e) }
         case .lyingDurability: { o, b, e in try real(o, LyingDurabilityBackend(claiming: b, path: o.string("db")), e) }
+        case .staleRenew: { o, b, e in try real(o, StaleRenewBackend(b), e) }
+        case .zombieHeartbeat: { o, b, e in try LeaseWorkerRole.run(options: o, backend: b, events: e, stopsWhenLost: false) }
+        case .coarseLeaseClock: { o, b, e in try real(o, CoarseLeaseClockBackend(b), e) }
+        case .cacheKeyIgnoresField:
+            { o, b, e in
+                try CacheClientRole.run(options: o, backend: b, events: e) { request in
+                    var keyed = request
+                    keyed.parameters["temperature"] = nil
+                    return keyed
+                }
+            }
+        case .noSingleFlight: { o, b, e in try real(o, NoSingleFlightBackend(b), e) }
+        case .ttlNotRearmed: { o, b, e in try real(o, TTLNotRearmedBackend(b), e) }
+        case .toolNoIntent: { o, b, e in try real(o, NoIntentBackend(b), e) }
+        case .silentRerun: { o, b, e in try real(o, NoSingleFlightBackend(b), e) }
+        case .ignoreFailPolicy: { o, b, e in try ToolClientRole.run(options: o, backend: b, events: e) { _ in .runAgain } }
+        case .longSweep: { o, b, e in try real(o, LongSweepBackend(b), e) }
+        case .failOneAttemptEarly: { o, b, e in try real(o, FailEarlyBackend(b), e) }
+        case .neverFailExpired: { o, b, e in try real(o, NeverFailBackend(b), e) }
+        case .sweepRace: { o, b, e in try real(o, SweepRaceBackend(b), e) }
+        case .uncheckedSnapshot: { o, b, e in try real(o, UncheckedSnapshotBackend(b), e) }
         }
     }
 }
@@ -75,7 +141,9 @@ enum FaultyWorker {
             rest.removeSubrange(at...(at + 1))
         }
         var roles = WorkerRoles.standard
-        if let fault, let real = roles[fault.role] { roles[fault.role] = fault.faulty(real) }
+        for role in fault?.roles ?? [] {
+            if let fault, let real = roles[role] { roles[role] = fault.faulty(real) }
+        }
         return WorkerMain.run(arguments: rest, roles: roles)
     }
 }

@@ -70,13 +70,13 @@ extension CheckResult {
 }
 
 @Suite struct CheckerRegistryTests {
-    @Test func registryNamesTheEightCheckersInOrder() {
+    @Test func registryNamesTheNineCheckersInOrder() {
         #expect(
             Checkers.names == [
                 "acked-durable", "integrity", "sequence-contiguous", "lease-safety", "effects-at-most-once",
-                "resume-correct", "liveness", "recovery-time",
+                "resume-correct", "liveness", "recovery-time", "cache-answers",
             ])
-        #expect(Checkers.all.count == 8)
+        #expect(Checkers.all.count == 9)
     }
 
     @Test func namedFindsEachCheckerAndRejectsUnknownNames() {

@@ -161,6 +161,23 @@ import Testing
         let published = try String(
             contentsOfFile: ForeignWorkerVerdictTests.root.appendingPathComponent("docs/worker-protocol.schema.json").path, encoding: .utf8)
         #expect(published == WorkerProtocol.schemaText)
-        #expect(WorkerProtocol.knownOps.count == 11)
+        #expect(WorkerProtocol.knownOps.count == 12)
+    }
+
+    @Test func theProtocolDocListsWhatEveryBuiltInScenarioPasses() throws {
+        let doc = try String(contentsOfFile: Self.doc, encoding: .utf8)
+        let files = try FileManager.default.contentsOfDirectory(atPath: ForeignWorkerVerdictTests.scenarios).filter { $0.hasSuffix(".yaml") }
+        #expect(files.count >= 20)
+        for file in files {
+            let text = try String(contentsOfFile: ForeignWorkerVerdictTests.scenarios + "/" + file, encoding: .utf8)
+            let name = String(file.dropLast(".yaml".count))
+            var role = "?"
+            for line in text.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                if line.hasPrefix("role:") || line.hasPrefix("- role:") { role = String(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }
+                guard line.hasPrefix("params:") else { continue }
+                let params = line.dropFirst("params:".count).trimmingCharacters(in: .whitespaces)
+                #expect(doc.contains("| `\(name)` | \(role) | `\(params)` |"), "docs/worker-protocol.md lacks \(name)'s \(role) params \(params)")
+            }
+        }
     }
 }

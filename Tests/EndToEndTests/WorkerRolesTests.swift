@@ -141,10 +141,13 @@ import Testing
             "--heartbeat-ms", "100",
         ])
         #expect(output.status == .exited(0))
+        // The heartbeat runs on a thread of its own, so a loaded machine may shift one renewal
+        // past the end of the work: 500 ms at 100 ms intervals is 4 renewals, give or take one,
+        // and never more than one per interval.
         let renewals = output.ops("lease.renew")
-        #expect(renewals.count == 4 && renewals.allSatisfy { Self.isOK($0) })
+        #expect((3...5).contains(renewals.count) && renewals.allSatisfy { Self.isOK($0) })
         let expiries = renewals.compactMap { $0["value"]?["expires_at_ms"]?.intValue }
-        #expect(expiries.count == 4 && expiries == expiries.sorted())
+        #expect(expiries.count == renewals.count && expiries == expiries.sorted())
         #expect(renewals.allSatisfy { $0["value"]?["token"]?.intValue == 1 })
         #expect(output.ops("lease.complete", "ok").count == 1)
     }

@@ -2,8 +2,9 @@ import OrdealModel
 import OrdealRunner
 import Testing
 
-/// `expect:` (the work a scenario demands) and `reader:` (which group's command reads the
-/// final state), as the loader reads them and as it refuses them.
+/// `expect:` (the work a scenario demands), `reader:` (which group's command reads the final
+/// state), `premises:` (what must have happened) and a kill's `jitter:`, as the loader reads
+/// them and as it refuses them.
 @Suite struct ScenarioExpectationTests {
     static let workers = """
         workers:
@@ -28,6 +29,17 @@ import Testing
         #expect(scenario.reader.group == "sweeper" && scenario.reader.command == nil)
     }
 
+    @Test func premisesAndAKillsJitterAreRead() throws {
+        let scenario = try ScenarioLoader.load(
+            yaml: Self.workers + """
+
+                faults: [{kind: kill, target: writer, after_ops: 3, jitter: 12ms}]
+                premises: [restarted, kill-inside-call]
+                """, path: "Scenarios/s.yaml")
+        #expect(scenario.premises == [.restarted, .killInsideCall])
+        #expect(scenario.faults.first?.jitterMillis == 12)
+    }
+
     @Test func withoutReaderTheFirstGroupWithACommandReads() throws {
         let scenario = try ScenarioLoader.load(yaml: Self.workers, path: "Scenarios/s.yaml")
         #expect(scenario.reader.group == "writer")
@@ -41,6 +53,10 @@ import Testing
         ("expect: [{op: checkpoint.commit, group: nobody, acknowledged: 1}]", "expect[0].group: no worker group is named 'nobody'; groups: writer, sweeper"),
         ("expect: [{op: sweep.run, total: 5}]", "expect[0].total: must map value fields to sums"),
         ("reader: nobody", "reader: no worker group is named 'nobody'"),
+        ("premises: [takover]", "premises[0]: unknown premise 'takover'; valid: takeover, stale-refused, fault-surfaced, restarted, kill-inside-call, renewal-during-sweep, late-renewal"),
+        ("premises: [takeover, takeover]", "premises[1]: premise 'takeover' is listed twice"),
+        ("faults: [{kind: kill, target: writer, at: 1s, jitter: 5ms}]", "faults[0].jitter: applies only to `after_ops`"),
+        ("faults: [{kind: kill, target: writer, after_ops: 3, jitter: soon}]", "faults[0].jitter"),
     ])
     func aBadExpectationOrReaderNamesTheFieldAndTheFix(line: String, message: String) {
         #expect(throws: ScenarioError.self) { try ScenarioLoader.load(yaml: Self.workers + "\n" + line, path: "Scenarios/s.yaml") }

@@ -19,7 +19,7 @@ import Testing
                 after_ops: 5
             """
         let problem = loaderProblem(yaml, path: "Scenarios/kill9.yaml")
-        #expect(problem?.description == "Scenarios/kill9.yaml:4: faults[0].kind: unknown fault kind 'kil'; valid: kill, pause, disk-full, io-error, clock-skew, power-loss, command")
+        #expect(problem?.description == "Scenarios/kill9.yaml:4: faults[0].kind: unknown fault kind 'kil'; valid: kill, pause, disk-full, io-error, clock-skew, power-loss, corrupt, command")
     }
 
     @Test func yamlSyntaxErrorBecomesAProblemWithItsLine() {
@@ -63,7 +63,7 @@ import Testing
         let problems = loaderProblems(yaml)
         #expect(problems.map(\.field) == ["timout", "workers[0].cout", "faults[0].delay", "thresholds[0].p90", "thresholds[1].recovery.p98"])
         #expect(problems.map(\.line) == [1, 4, 9, 12, 14])
-        #expect(problems[0].message == "unknown key 'timout'; valid: name, description, seed, backend, durability, timeout, liveness, workers, faults, checks, thresholds, expected_failures, backends, expect, reader")
+        #expect(problems[0].message == "unknown key 'timout'; valid: name, description, seed, backend, durability, timeout, liveness, workers, faults, checks, thresholds, expected_failures, backends, expect, reader, premises")
         #expect(problems[1].message.contains("valid: name, role, count, command, params, restart, after"))
         #expect(problems[2].message.contains("valid: kind, target, after_ops, op, at, random, sync_point, duration, restart_delay"))
         #expect(problems[3].message.contains("valid: op, recovery, on, p50, p95, p99, p999, max"))
@@ -213,14 +213,14 @@ import Testing
         #expect(problems[0].message.contains("a pause needs `duration`"))
         #expect(problems[1].message.contains("must be greater than 0"))
         #expect(problems[2].message.contains("applies to pause, disk-full, io-error and clock-skew"))
-        #expect(problems[3].message.contains("applies to kill and power-loss only"))
+        #expect(problems[3].message.contains("applies to kill, power-loss and corrupt only"))
     }
 
     @Test func unknownCheckListsTheChecks() {
         let problem = loaderProblem(minimalWorkers + "checks: [acked-durable, integrty]\n")
         #expect(problem?.line == 2)
         #expect(problem?.field == "checks[1]")
-        #expect(problem?.message == "unknown check 'integrty'; valid: acked-durable, integrity, sequence-contiguous, lease-safety, effects-at-most-once, resume-correct, liveness, recovery-time")
+        #expect(problem?.message == "unknown check 'integrty'; valid: acked-durable, integrity, sequence-contiguous, lease-safety, effects-at-most-once, resume-correct, liveness, recovery-time, cache-answers")
     }
 
     @Test func thresholdsNeedASubjectAndAtLeastOnePercentile() {

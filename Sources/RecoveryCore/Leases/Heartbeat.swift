@@ -1,7 +1,8 @@
 import Dispatch
 import Synchronization
 
-/// Renews a lease on its own schedule until stopped (or dropped). The first failed renewal
+/// Renews a lease on its own schedule until stopped (or dropped). Each renewal is reported
+/// through `onRenewed` (the renewed lease and how long the renewal took). The first failed renewal
 /// ends it and is reported at once through `onLost` and `lostError`: a lease-lost error is
 /// final, and any other error means the holder can no longer prove it holds the lease, so it
 /// must stop too.
@@ -23,7 +24,9 @@ public final class Heartbeat: Sendable {
     private let core = Core()
 
     init(
-        manager: LeaseManager, lease: Lease, intervalMillis: Int64, onLost: @escaping @Sendable (RecoveryError) -> Void
+        manager: LeaseManager, lease: Lease, intervalMillis: Int64,
+        onRenewed: @escaping @Sendable (Lease, _ latencyNanos: UInt64) -> Void,
+        onLost: @escaping @Sendable (RecoveryError) -> Void
     ) {
         precondition(intervalMillis > 0, "heartbeat interval must be positive")
         let core = self.core
@@ -35,8 +38,10 @@ public final class Heartbeat: Sendable {
                 if core.wake.wait(timeout: .now() + .milliseconds(Int(intervalMillis))) == .success { return }
                 if core.state.withLock({ $0.stopped }) { return }
                 do {
+                    let start = DispatchTime.now().uptimeNanoseconds
                     current = try manager.renew(current)
                     core.state.withLock { $0.renewals += 1 }
+                    onRenewed(current, DispatchTime.now().uptimeNanoseconds - start)
                 } catch {
                     let lost = (error as? RecoveryError) ?? RecoveryError(.storage, "\(error)")
                     core.state.withLock { $0.lost = lost }

@@ -49,8 +49,10 @@ public struct LeaseManager: Sendable {
 
     /// Starts renewing `lease` every `intervalMillis` on a thread of its own.
     public func heartbeat(
-        for lease: Lease, intervalMillis: Int64, onLost: @escaping @Sendable (RecoveryError) -> Void = { _ in }
+        for lease: Lease, intervalMillis: Int64,
+        onLost: @escaping @Sendable (RecoveryError) -> Void = { _ in },
+        onRenewed: @escaping @Sendable (Lease, _ latencyNanos: UInt64) -> Void = { _, _ in }
     ) -> Heartbeat {
-        Heartbeat(manager: self, lease: lease, intervalMillis: intervalMillis, onLost: onLost)
+        Heartbeat(manager: self, lease: lease, intervalMillis: intervalMillis, onRenewed: onRenewed, onLost: onLost)
     }
 }

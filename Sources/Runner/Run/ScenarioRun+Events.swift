@@ -53,6 +53,11 @@ extension ScenarioRun {
             try healKills(of: name, at: t)
         case "op":
             instance.opsWritten += 1
+            if event["outcome"]?.stringValue == "ok", let snapshot = event["value"]?["snapshot"]?.stringValue,
+                let seq = event["value"]?["seq"]?.intValue
+            {
+                instance.lastSnapshot = (event["key"]?.stringValue ?? "", seq, snapshot)
+            }
             instances[name] = instance
             fields["type"] = "op"
             // The worker's own monotonic stamp (same clock, same host), as ms of the scenario.

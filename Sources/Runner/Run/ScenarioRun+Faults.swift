@@ -33,8 +33,14 @@ extension ScenarioRun {
             let earlierOpen = faults[..<i].contains { $0.target == faults[i].target && $0.healedAtMillis == nil }
             if earlierOpen { continue }
             if let filter, filter != op { continue }
+            if faults[i].fireAtMillis != nil { continue }  // counted out, waiting for its jitter
             faults[i].okCount += 1
-            if faults[i].okCount >= count { faults[i].due = true }
+            guard faults[i].okCount >= count else { continue }
+            if spec.jitterMillis > 0 {
+                faults[i].fireAtMillis = now() + Double(random.next() % UInt64(spec.jitterMillis + 1))
+            } else {
+                faults[i].due = true
+            }
         }
     }
 
@@ -49,11 +55,12 @@ extension ScenarioRun {
             else { continue }
             let spec = faults[i].spec
             switch spec.kind {
-            case .kill:
+            case .kill, .corrupt:
                 target.killedByFault = true
                 target.restartDelayMillis = Double(spec.restartDelayMillis)
                 try target.process?.signal(9)
                 if target.paused { target.paused = false }
+                if spec.kind == .corrupt { pendingCorruptions.append(i) }
             case .pause:
                 try target.process?.signal(19)  // SIGSTOP
                 target.paused = true

@@ -53,6 +53,9 @@ final class ScenarioRun {
         /// What its ready event declared.
         var identity: WorkerIdentity?
         var lastStatus: TerminationStatus?
+        /// The last acknowledged op whose value carried `seq` and `snapshot`: what a `corrupt`
+        /// fault damages.
+        var lastSnapshot: (task: String, seq: Int64, text: String)?
         var started = false
         var finished: Bool { started && !running && restartAtMillis == nil }
     }
@@ -91,6 +94,8 @@ final class ScenarioRun {
     var shimLibrary: String?
     /// A power cut under way: its fault, once every worker is down the files roll back.
     var pendingPowerCut: Int?
+    /// Corrupt faults fired (their target killed) whose corruption waits for the target to be down.
+    var pendingCorruptions: [Int] = []
     var random: SeededRandom
 
     init(config: Config) {
@@ -209,7 +214,7 @@ final class ScenarioRun {
     }
 
     private func restartDue() throws {
-        for name in order {
+        for name in order where !pendingCorruptions.contains(where: { faults[$0].target == name }) {
             if let at = instances[name]!.restartAtMillis, now() >= at { try spawn(name) }
         }
     }
@@ -246,6 +251,7 @@ final class ScenarioRun {
         while true {
             for signal in queue.drain(waitingUpTo: nextWaitMillis()) { try handle(signal) }
             try completePowerCut()
+            try completeCorruptions()
             reportLive()
             try fireDueFaults()
             try restartDue()

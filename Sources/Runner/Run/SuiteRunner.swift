@@ -283,6 +283,6 @@ public struct BackendOverride {
     /// not among them.
     public static func serverReason(_ scenario: Scenario) -> String? {
         guard scenario.faults.contains(where: { $0.kind.traits.reachesLocalFilesOnly }) else { return nil }
-        return "their disk, I/O and power faults reach a worker's own files, not a server's; they run on SQLite"
+        return "their disk, I/O, power and corruption faults reach a worker's own files, not a server's; they run on SQLite"
     }
 }

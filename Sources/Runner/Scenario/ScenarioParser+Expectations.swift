@@ -40,4 +40,26 @@ extension ScenarioParser {
         }
         return out
     }
+
+    /// `premises: [takeover, stale-refused]`: what must have happened for the checks to mean
+    /// anything; each a known premise, listed once.
+    mutating func premises(_ node: Node) -> [Premise] {
+        let valid = Premise.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let items = list(node, "premises", example: "[takeover]") else { return [] }
+        var out: [Premise] = []
+        for (index, item) in items.enumerated() {
+            let field = "premises[\(index)]"
+            guard let text = string(item, field) else { continue }
+            guard let premise = Premise(rawValue: text) else {
+                report(item, field, "unknown premise '\(text)'; valid: \(valid)")
+                continue
+            }
+            if out.contains(premise) {
+                report(item, field, "premise '\(text)' is listed twice; remove one")
+            } else {
+                out.append(premise)
+            }
+        }
+        return out
+    }
 }

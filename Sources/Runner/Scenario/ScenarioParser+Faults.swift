@@ -4,7 +4,7 @@ import OrdealSystem
 import Yams
 
 extension ScenarioParser {
-    static let faultKeys = ["kind", "target", "after_ops", "op", "at", "random", "sync_point", "duration", "restart_delay"]
+    static let faultKeys = ["kind", "target", "after_ops", "op", "at", "random", "sync_point", "duration", "restart_delay", "jitter"]
         + FaultKind.allCases.flatMap(\.traits.optionKeys)
     static let triggerKeys = ["after_ops", "at", "random", "sync_point"]
     static let thresholdKeys = ["op", "recovery", "on"] + Percentile.allCases.map(\.rawValue)
@@ -42,8 +42,8 @@ extension ScenarioParser {
 
         var durationMillis: Int64 = 0
         if let node = item["duration"] {
-            if kind == .kill || kind == .powerLoss {
-                report(item.keyNode("duration"), "\(field).duration", "applies to pause, disk-full, io-error and clock-skew; remove it (for \(kind?.rawValue ?? "kill"), `restart_delay` sets the wait before the restart)")
+            if let kind, kind.traits.killsWorker {
+                report(item.keyNode("duration"), "\(field).duration", "applies to \(Self.kinds(where: \.takesDuration)); remove it (for \(kind.rawValue), `restart_delay` sets the wait before the restart)")
             } else if let value = millis(node, "\(field).duration", positive: true) {
                 durationMillis = value
             }
@@ -52,16 +52,30 @@ extension ScenarioParser {
         }
         var restartDelayMillis: Int64 = 0
         if let node = item["restart_delay"] {
-            if let kind, kind != .kill && kind != .powerLoss {
-                report(item.keyNode("restart_delay"), "\(field).restart_delay", "applies to kill and power-loss only; remove it (for \(kind.rawValue), `duration` sets how long the fault lasts)")
+            if let kind, !kind.traits.killsWorker {
+                report(item.keyNode("restart_delay"), "\(field).restart_delay", "applies to \(Self.kinds(where: \.killsWorker)) only; remove it (for \(kind.rawValue), `duration` sets how long the fault lasts)")
             } else if let value = millis(node, "\(field).restart_delay") {
                 restartDelayMillis = value
+            }
+        }
+        var jitterMillis: Int64 = 0
+        if let node = item["jitter"] {
+            if !item.has("after_ops") {
+                report(item.keyNode("jitter"), "\(field).jitter", "applies only to `after_ops`; add `after_ops: N` or remove `jitter`")
+            } else if let value = millis(node, "\(field).jitter") {
+                jitterMillis = value
             }
         }
         guard let kind, let target, let trigger, let options else { return nil }
         return FaultSpec(
             kind: kind, target: target, trigger: trigger, durationMillis: durationMillis, restartDelayMillis: restartDelayMillis,
-            options: options)
+            jitterMillis: jitterMillis, options: options)
+    }
+
+    /// The kinds with a trait, for messages: "kill, power-loss and corrupt".
+    static func kinds(where trait: KeyPath<FaultTraits, Bool>) -> String {
+        let names = FaultKind.allCases.filter { $0.traits[keyPath: trait] }.map(\.rawValue)
+        return names.count < 2 ? names.joined() : names.dropLast().joined(separator: ", ") + " and " + names.last!
     }
 
     /// A group name, or an instance `GROUP-N` with N below the group's count.

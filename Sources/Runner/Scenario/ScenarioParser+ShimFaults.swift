@@ -19,7 +19,7 @@ extension ScenarioParser {
         }
         let options: FaultOptions?
         switch kind {
-        case .kill, .pause: options = FaultOptions.none
+        case .kill, .pause, .corrupt: options = FaultOptions.none
         case .powerLoss: options = .powerLoss
         case .diskFull: options = diskFull(item, field)
         case .ioError: options = ioError(item, field)

@@ -6,7 +6,7 @@ import Yams
 extension ScenarioParser {
     static let topLevelKeys = [
         "name", "description", "seed", "backend", "durability", "timeout", "liveness", "workers", "faults", "checks",
-        "thresholds", "expected_failures", "backends", "expect", "reader",
+        "thresholds", "expected_failures", "backends", "expect", "reader", "premises",
     ]
     static let workerKeys = ["name", "role", "count", "command", "params", "restart", "after"]
 
@@ -51,6 +51,7 @@ extension ScenarioParser {
         }
         if let node = top["expected_failures"] { scenario.expectedFailures = expectedFailures(node, checks: scenario.checks) }
         if let node = top["expect"] { scenario.expectations = expectations(node, groups: scenario.workers) }
+        if let node = top["premises"] { scenario.premises = premises(node) }
         if let node = top["reader"], let group = self.name(node, "reader") {
             if scenario.workers.contains(where: { $0.name == group }) {
                 scenario.readerGroup = group

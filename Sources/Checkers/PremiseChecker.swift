@@ -1,0 +1,167 @@
+import OrdealModel
+import OrdealSupport
+
+/// The premises a scenario lists (`premises:`), each judged on the history: `pass` with what
+/// showed it, or `unknown` with why it did not hold. A premise never fails a scenario (the
+/// system may be right); it stops a pass that proved nothing.
+public enum PremiseChecker {
+    public static func name(_ premise: Premise) -> String { "premise \(premise.rawValue)" }
+
+    public static func check(_ premises: [Premise], history: History) -> [CheckResult] {
+        premises.map { premise in
+            let (held, detail) = judge(premise, history)
+            return CheckResult(
+                name: name(premise), verdict: held ? .pass : .unknown,
+                detail: held ? detail : "premise not met, so the scenario tested nothing: \(detail)")
+        }
+    }
+
+    static func judge(_ premise: Premise, _ history: History) -> (Bool, String) {
+        switch premise {
+        case .takeover: takeover(history)
+        case .staleRefused: staleRefused(history)
+        case .faultSurfaced: faultSurfaced(history)
+        case .restarted: restarted(history)
+        case .killInsideCall: killInsideCall(history)
+        case .renewalDuringSweep: renewalDuringSweep(history)
+        case .lateRenewal: lateRenewal(history)
+        case .snapshotCorrupted: snapshotCorrupted(history)
+        }
+    }
+
+    /// The first item acquired by one worker and then by another with a higher token.
+    static func takeover(_ history: History) -> (Bool, String) {
+        var first: [String: HistoryEvent] = [:]
+        var acquisitions = 0
+        for event in history.ops("lease.acquire", outcome: "ok") {
+            guard let item = event.key, let token = event.int("token") else { continue }
+            acquisitions += 1
+            guard let earlier = first[item] else {
+                first[item] = event
+                continue
+            }
+            if event.worker != earlier.worker, let old = earlier.int("token"), token > old {
+                return (true, "\(item), acquired by \(earlier.worker ?? "?") (token \(old)), was taken over by \(event.worker ?? "?") (token \(token)) at t=\(Format.seconds(millis: event.tMillis)) s")
+            }
+        }
+        return (false, "no work item was taken over (\(acquisitions) acquisitions, each item held by one worker): the lease never expired while its holder was away, or the core never let another worker in")
+    }
+
+    static func staleRefused(_ history: History) -> (Bool, String) {
+        let refused = history.events.filter {
+            $0.type == "op" && ($0.op == "lease.complete" || $0.op == "lease.renew") && $0.outcome == "fail"
+                && LeaseSafetyChecker.isLeaseLost($0.error)
+        }
+        guard let first = refused.first else {
+            return (false, "no holder whose item was taken over tried it again (no lease.complete or lease.renew refused with lease-lost)")
+        }
+        return (true, "\(refused.count) stale \(refused.count == 1 ? "try was" : "tries were") refused, the first \(first.op ?? "?") of \(first.key ?? "?") by \(first.worker ?? "?")")
+    }
+
+    /// Each fired disk-full or io-error fault is followed by a fail or info op of its worker, or
+    /// that worker's exit with a non-zero status.
+    static func faultSurfaced(_ history: History) -> (Bool, String) {
+        let faults = history.of(type: "fault").filter {
+            let kind = $0.fields["kind"]?.stringValue
+            return kind == FaultKind.ioError.rawValue || kind == FaultKind.diskFull.rawValue
+        }
+        guard !faults.isEmpty else { return (false, "no disk-full or io-error fault fired") }
+        var seen: [String] = []
+        for fault in faults {
+            let worker = fault.worker
+            let reached = history.events.first { e in
+                e.worker == worker && e.tMillis >= fault.tMillis
+                    && ((e.type == "op" && (e.outcome == "fail" || e.outcome == "info"))
+                        || (e.type == "exit" && !(e.fields["status"]?.stringValue == "exited" && e.fields["code"]?.intValue == 0)))
+            }
+            guard let reached else {
+                return (false, "the \(fault.fields["kind"]?.stringValue ?? "?") fault on \(worker ?? "?") at t=\(Format.seconds(millis: fault.tMillis)) s reached no caller: no op of that worker failed or was indeterminate after it and the worker did not exit non-zero (the error hit a call whose failure is ignored, or nothing)")
+            }
+            seen.append("\(worker ?? "?"): \(reached.type == "op" ? "\(reached.op ?? "?") \(reached.outcome ?? "?")" : "exit \(reached.fields["code"]?.intValue ?? -1)")")
+        }
+        return (true, "every disk or I/O fault reached a caller (\(seen.joined(separator: "; ")))")
+    }
+
+    /// A worker killed by a fault that acknowledged an op after the kill.
+    static func restarted(_ history: History) -> (Bool, String) {
+        let kills = history.of(type: "fault").filter { FaultKind.killsWorker(named: $0.fields["kind"]?.stringValue) }
+        guard !kills.isEmpty else { return (false, "no kill or power-loss fault fired") }
+        for kill in kills {
+            if let op = history.events.first(where: { $0.isOK && $0.tMillis > kill.tMillis && (kill.worker == nil || $0.group == kill.group || $0.worker == kill.worker) }) {
+                return (true, "\(op.worker ?? "?") acknowledged \(op.op ?? "?") after the \(kill.fields["kind"]?.stringValue ?? "?") at t=\(Format.seconds(millis: kill.tMillis)) s")
+            }
+        }
+        return (false, "no worker acknowledged anything after a kill: the recovery was never exercised")
+    }
+
+    /// A damaged acknowledged snapshot, and an ok op of its worker after the damage.
+    static func snapshotCorrupted(_ history: History) -> (Bool, String) {
+        let corruptions = history.corruptions
+        guard !corruptions.isEmpty else {
+            let tried = history.of(type: Corruption.eventType).count
+            return (false, tried == 0 ? "no corrupt fault damaged anything" : "\(tried) corrupt fault(s) found no copy of the snapshot in the data files")
+        }
+        for c in corruptions {
+            if let op = history.events.first(where: { $0.isOK && $0.tMillis > c.tMillis && $0.worker == c.worker }) {
+                return (true, "\(c.bytesFlipped) byte(s) of \(c.task) seq \(c.seq) flipped; \(c.worker) then acknowledged \(op.op ?? "?")")
+            }
+        }
+        return (false, "a snapshot was corrupted, but its worker never acknowledged anything after: nothing read past the damage")
+    }
+
+    /// A call the killed incarnation began and never finished, found by a later incarnation: a
+    /// tool call re-run (`reran: true`) or reported indeterminate (`info`).
+    static func killInsideCall(_ history: History) -> (Bool, String) {
+        let kills = history.of(type: "fault").filter { FaultKind.killsWorker(named: $0.fields["kind"]?.stringValue) }
+        guard !kills.isEmpty else { return (false, "no kill or power-loss fault fired") }
+        let found = history.events.first { e in
+            e.type == "op" && (e.op == "tool.execute" || e.op == "tool.replay")
+                && (e.outcome == "info" || e.value?["reran"]?.boolValue == true)
+                && kills.contains { $0.tMillis < e.tMillis }
+        }
+        guard let found else {
+            return (false, "\(kills.count) kill(s) fired, but none landed inside a tool call: no later call was re-run or reported indeterminate")
+        }
+        return (true, "a kill landed inside a tool call: \(found.worker ?? "?") then found \(found.key ?? "?") indeterminate (\(found.outcome == "info" ? "reported info" : "re-ran it"))")
+    }
+
+    /// The ok renewals whose run overlapped a sweep that recovered something, on the workers'
+    /// monotonic stamps (`wt_ms`); ops without stamps are not judged.
+    static func renewalDuringSweep(_ history: History) -> (Bool, String) {
+        func span(_ e: HistoryEvent) -> ClosedRange<Double>? {
+            guard let end = e.workerMillis else { return nil }
+            return (end - (e.latencyMicros ?? 0) / 1000)...end
+        }
+        let sweeps = history.ops("sweep.run", outcome: "ok").filter {
+            ($0.int("recovered") ?? 0) + ($0.int("failed") ?? 0) >= 1
+        }.compactMap(span)
+        guard !sweeps.isEmpty else { return (false, "no sweep recovered a lease (or none carried its worker's time stamp)") }
+        let renewals = history.ops("lease.renew", outcome: "ok").compactMap(span)
+        let during = renewals.filter { renewal in sweeps.contains { $0.overlaps(renewal) } }
+        guard !during.isEmpty else {
+            return (false, "none of \(renewals.count) renewals ran while one of the \(sweeps.count) recovering sweeps ran: the holders renewed before or after the sweeps, so their latency under a sweep was not measured")
+        }
+        return (true, "\(during.count) of \(renewals.count) renewals ran while a recovering sweep ran (\(sweeps.count) such sweeps)")
+    }
+
+    /// A renewal (ok or refused) that began after the lease its holder last set had run out.
+    static func lateRenewal(_ history: History) -> (Bool, String) {
+        var setAt: [String: (start: Double, length: Double)] = [:]
+        var late = 0
+        var renewals = 0
+        for event in history.events where event.type == "op" && (event.op == "lease.acquire" || event.op == "lease.renew") {
+            guard let item = event.key, let token = event.int("token"), let end = event.workerMillis else { continue }
+            let key = "\(event.worker ?? "?")#\(event.incarnation)#\(item)#\(token)"
+            let start = end - (event.latencyMicros ?? 0) / 1000
+            if event.op == "lease.renew" {
+                renewals += 1
+                if let set = setAt[key], start > set.start + set.length { late += 1 }
+            }
+            if event.isOK, let length = event.int("lease_ms") { setAt[key] = (start, Double(length)) }
+        }
+        guard late > 0 else {
+            return (false, "none of \(renewals) renewals came after its lease could have expired (or none carried lease_ms): no renewal raced a sweep")
+        }
+        return (true, "\(late) of \(renewals) renewals began after their lease could have expired")
+    }
+}
