@@ -18,8 +18,17 @@ import OrdealSupport
 ///
 /// A checkpoint a `corrupt` fault damaged is the fault's loss, not the core's: its
 /// acknowledgements are not judged here (`integrity` judges that the core noticed the damage).
+/// Retention may delete acknowledged checkpoints: of a task that an ok `checkpoint.cleanup` op
+/// cleaned up, a missing checkpoint is excused, except the task's newest acknowledged one (its
+/// last verified step, the resume point retention must keep): `last-verified-checkpoint-deleted`.
+/// A commit reported `fail` must have left no trace: a `checkpoint.commit` with `fail` whose
+/// value carries the `sha256` of the snapshot it tried is a violation when a final checkpoint
+/// of its task has that hash (`failed-op-took-effect`: the caller was told it failed, and it
+/// took effect; such an outcome is indeterminate, `info`). Each `info` commit with `sha256` is
+/// resolved: it landed or it did not (`indeterminate_landed`, `indeterminate_not_landed`).
 /// An ok op lacking those value fields makes the verdict `unknown`.
-/// Measurements: `acknowledged_writes`, `lost_writes`, `corrupted_by_fault`.
+/// Measurements: `acknowledged_writes`, `lost_writes`, `corrupted_by_fault`, `deleted_by_retention`,
+/// `indeterminate_landed`, `indeterminate_not_landed`.
 public struct AckedDurableChecker: Checker {
     public let name = "acked-durable"
 
@@ -33,9 +42,25 @@ public struct AckedDurableChecker: Checker {
         for entry in final.idempotency { entries[entry.key, default: []].append(entry) }
 
         let damaged = Set(history.corruptions.map(\.checkpointKey))
+        let retention = Self.retention(history, damaged: damaged)
         var findings = Findings()
         var acknowledged = 0
         var excused = 0
+        var retained = 0
+        /// Whether retention may have deleted this acknowledged checkpoint; a violation when it
+        /// deleted the task's newest acknowledged one.
+        func deletedByRetention(_ key: String, _ seq: Int64, _ event: HistoryEvent) -> Bool {
+            guard let newest = retention[key] else { return false }
+            if seq == newest {
+                findings.violation(
+                    "last-verified-checkpoint-deleted", key: key,
+                    ["seq": .int(seq), "why": .string("retention deleted the task's newest acknowledged checkpoint, its resume point")],
+                    events: [event])
+            } else {
+                retained += 1
+            }
+            return true
+        }
         for event in history.events where event.isOK {
             guard let op = event.op, Self.writeOps.contains(op) else { continue }
             guard let key = event.key else {
@@ -54,6 +79,7 @@ public struct AckedDurableChecker: Checker {
                     continue
                 }
                 let found = checkpoints["\(key)\u{0}\(seq)"] ?? []
+                if found.isEmpty, deletedByRetention(key, seq, event) { continue }
                 if !found.contains(where: { $0.sha256 == sha && $0.snapshotOK }) {
                     let seen: JSONValue = .array(found.map { ["sha256": .string($0.sha256), "snapshot_ok": .bool($0.snapshotOK)] })
                     findings.violation(
@@ -65,7 +91,9 @@ public struct AckedDurableChecker: Checker {
                     findings.malformed(event, "value lacks seq")
                     continue
                 }
-                if !(checkpoints["\(key)\u{0}\(seq)"] ?? []).contains(where: \.snapshotOK) {
+                let found = checkpoints["\(key)\u{0}\(seq)"] ?? []
+                if found.isEmpty, deletedByRetention(key, seq, event) { continue }
+                if !found.contains(where: \.snapshotOK) {
                     findings.violation("acked-step-checkpoint-missing", key: key, ["seq": .int(seq)], events: [event])
                 }
             case "lease.complete":
@@ -102,17 +130,64 @@ public struct AckedDurableChecker: Checker {
                 }
             }
         }
+        let outcomes = Self.unacknowledgedCommits(history, final, &findings)
         return findings.result(
             name,
             pass: "all \(acknowledged) acknowledged writes are in the final state, unchanged"
-                + (excused == 0 ? "" : " (\(excused) acknowledgement(s) of checkpoints a corrupt fault damaged not judged)"),
+                + outcomes.summary
+                + (excused == 0 ? "" : " (\(excused) acknowledgement(s) of checkpoints a corrupt fault damaged not judged)")
+                + (retained == 0 ? "" : " (\(retained) older checkpoint(s) deleted by retention, each task's newest kept)"),
             fail: "\(findings.violations) of \(acknowledged) acknowledged writes are missing or changed in the final state",
             measurements: [
                 "acknowledged_writes": Double(acknowledged), "lost_writes": Double(findings.violations),
-                "corrupted_by_fault": Double(excused),
+                "corrupted_by_fault": Double(excused), "deleted_by_retention": Double(retained),
+                "indeterminate_landed": Double(outcomes.landed), "indeterminate_not_landed": Double(outcomes.notLanded),
             ],
             judged: acknowledged,
             nothing: "no acknowledged write (an ok \(Self.writeOps.sorted().joined(separator: ", "))) in the history")
+    }
+
+    /// Commits not acknowledged: a `fail` one whose snapshot is in the final state is a
+    /// violation; each `info` one is resolved as landed or not.
+    static func unacknowledgedCommits(
+        _ history: History, _ final: FinalState, _ findings: inout Findings
+    ) -> (landed: Int, notLanded: Int, summary: String) {
+        let stored = Set(final.checkpoints.filter(\.snapshotOK).map { "\($0.task)\u{0}\($0.sha256)" })
+        var landed = 0
+        var notLanded = 0
+        for event in history.ops("checkpoint.commit") where event.outcome == "fail" || event.outcome == "info" {
+            guard let key = event.key, let sha = event.string("sha256") else { continue }
+            let found = stored.contains("\(key)\u{0}\(sha)")
+            if event.outcome == "fail" {
+                if found {
+                    findings.violation(
+                        "failed-op-took-effect", key: key,
+                        ["sha256": .string(sha), "why": .string("the commit was reported failed, yet its snapshot is in the final state: an outcome the core cannot know is indeterminate (info), never fail")],
+                        events: [event])
+                }
+            } else if found {
+                landed += 1
+            } else {
+                notLanded += 1
+            }
+        }
+        let summary = landed + notLanded == 0
+            ? "" : "; of \(landed + notLanded) indeterminate commit(s), \(landed) landed and \(notLanded) did not"
+        return (landed, notLanded, summary)
+    }
+
+    /// Each task an ok `checkpoint.cleanup` cleaned up, with the seq of its newest acknowledged
+    /// checkpoint (undamaged `checkpoint.commit` or `task.step`), which retention must keep.
+    static func retention(_ history: History, damaged: Set<String>) -> [String: Int64] {
+        let cleaned = Set(history.ops("checkpoint.cleanup", outcome: "ok").compactMap(\.key))
+        var newest: [String: Int64] = [:]
+        for event in history.events where event.isOK && (event.op == "checkpoint.commit" || event.op == "task.step") {
+            guard let key = event.key, cleaned.contains(key), let seq = event.int("seq"),
+                !damaged.contains("\(key)\u{0}\(seq)")
+            else { continue }
+            newest[key] = max(newest[key] ?? seq, seq)
+        }
+        return newest
     }
 
     static let writeOps: Set<String> = [

@@ -25,7 +25,9 @@ public enum PremiseChecker {
         case .killInsideCall: killInsideCall(history)
         case .renewalDuringSweep: renewalDuringSweep(history)
         case .lateRenewal: lateRenewal(history)
-        case .snapshotCorrupted: snapshotCorrupted(history)
+        case .snapshotCorrupted: corrupted(.snapshot, history)
+        case .artifactCorrupted: corrupted(.artifact, history)
+        case .retentionAfterFinish: retentionAfterFinish(history)
         }
     }
 
@@ -94,19 +96,33 @@ public enum PremiseChecker {
         return (false, "no worker acknowledged anything after a kill: the recovery was never exercised")
     }
 
-    /// A damaged acknowledged snapshot, and an ok op of its worker after the damage.
-    static func snapshotCorrupted(_ history: History) -> (Bool, String) {
-        let corruptions = history.corruptions
+    /// A damaged acknowledged snapshot (or artifact), and an ok op of its worker after the damage.
+    static func corrupted(_ of: CorruptTarget, _ history: History) -> (Bool, String) {
+        let corruptions = history.corruptions.filter { $0.of == of }
         guard !corruptions.isEmpty else {
-            let tried = history.of(type: Corruption.eventType).count
-            return (false, tried == 0 ? "no corrupt fault damaged anything" : "\(tried) corrupt fault(s) found no copy of the snapshot in the data files")
+            let tried = history.of(type: Corruption.eventType).filter { ($0.fields["of"]?.stringValue ?? "snapshot") == of.rawValue }.count
+            return (false, tried == 0 ? "no corrupt fault damaged a \(of.rawValue)" : "\(tried) corrupt fault(s) found no copy of the \(of.rawValue) in the data files")
         }
         for c in corruptions {
             if let op = history.events.first(where: { $0.isOK && $0.tMillis > c.tMillis && $0.worker == c.worker }) {
                 return (true, "\(c.bytesFlipped) byte(s) of \(c.task) seq \(c.seq) flipped; \(c.worker) then acknowledged \(op.op ?? "?")")
             }
         }
-        return (false, "a snapshot was corrupted, but its worker never acknowledged anything after: nothing read past the damage")
+        return (false, "a \(of.rawValue) was corrupted, but its worker never acknowledged anything after: nothing read past the damage")
+    }
+
+    /// An ok clean-up of a task recorded after the task's ok finish.
+    static func retentionAfterFinish(_ history: History) -> (Bool, String) {
+        let cleanups = history.ops("checkpoint.cleanup", outcome: "ok")
+        guard !cleanups.isEmpty else { return (false, "no checkpoint.cleanup was acknowledged: retention never ran") }
+        var finished: [String: HistoryEvent] = [:]
+        for event in history.ops("task.finish", outcome: "ok") { if let task = event.key { finished[task] = finished[task] ?? event } }
+        for cleanup in cleanups {
+            if let task = cleanup.key, let finish = finished[task], cleanup.tMillis > finish.tMillis {
+                return (true, "\(task) finished at t=\(Format.seconds(millis: finish.tMillis)) s, then retention cleaned it up at t=\(Format.seconds(millis: cleanup.tMillis)) s")
+            }
+        }
+        return (false, "\(cleanups.count) clean-up(s) ran, none of a task after it finished: no clean-up saw a task whose newest checkpoint was not its last verified step")
     }
 
     /// A call the killed incarnation began and never finished, found by a later incarnation: a

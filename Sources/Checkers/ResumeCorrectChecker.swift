@@ -21,7 +21,9 @@ import OrdealSupport
 ///   every step of the task whose seq is S or later: those steps are to be redone (not
 ///   `step-acknowledged-twice`), and R counts from the last step before them. An incarnation
 ///   that resumed from the damaged checkpoint itself (`resumed_from_seq` S) is
-///   `resumed-from-corrupt-checkpoint`: the core trusted a snapshot its hash disowns.
+///   `resumed-from-corrupt-checkpoint`: the core trusted a snapshot its hash disowns; or, when
+///   the fault changed the checkpoint's artifact, `resumed-from-unverified-checkpoint`: the core
+///   resumed from a checkpoint whose evidence no longer holds.
 ///
 /// Incarnations of one task are assumed to run one after another, not at once.
 /// Measurements: `tasks`, `steps_acknowledged`, `incarnations`, `unreported_commits_accepted`.
@@ -46,8 +48,8 @@ public struct ResumeCorrectChecker: Checker {
         var runIndex: [IncarnationID: Int] = [:]
         var lastFinish: HistoryEvent?
         var hasSteps = false
-        /// The seqs of this task's checkpoints a corrupt fault damaged.
-        var corrupted: Set<Int64> = []
+        /// The seqs of this task's checkpoints a corrupt fault damaged, and what it damaged.
+        var corrupted: [Int64: CorruptTarget] = [:]
     }
 
     public func check(history: History, final: FinalState, context: CheckContext) -> CheckResult {
@@ -74,8 +76,10 @@ public struct ResumeCorrectChecker: Checker {
                     "incarnation": .string(run.id.description), "resumed_at": .int(resume), "expected": .int(expected),
                 ]
                 let events = [run.lastAck, run.firstAck, run.finish].compactMap { $0 }
-                if let from = run.finish?.int("resumed_from_seq"), state.corrupted.contains(from) {
-                    findings.violation("resumed-from-corrupt-checkpoint", key: task, fields.merging(["seq": .int(from)]) { $1 }, events: events)
+                if let from = run.finish?.int("resumed_from_seq"), let of = state.corrupted[from] {
+                    findings.violation(
+                        of == .snapshot ? "resumed-from-corrupt-checkpoint" : "resumed-from-unverified-checkpoint", key: task,
+                        fields.merging(["seq": .int(from)]) { $1 }, events: events)
                 } else if resume < expected {
                     findings.violation("resumed-before-acknowledged-step", key: task, fields, events: events)
                 } else if resume > expected {
@@ -108,7 +112,7 @@ public struct ResumeCorrectChecker: Checker {
             if let corruption = Corruption(event) {
                 guard corruption.bytesFlipped > 0 else { continue }
                 var state = tasks[corruption.task, default: TaskState()]
-                state.corrupted.insert(corruption.seq)
+                state.corrupted[corruption.seq] = corruption.of
                 state.acked = state.acked.filter { ($0.value.int("seq") ?? 0) < corruption.seq }
                 state.highest = state.acked.max { $0.key < $1.key }?.value
                 tasks[corruption.task] = state

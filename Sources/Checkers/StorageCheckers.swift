@@ -5,7 +5,10 @@ import OrdealSupport
 /// empty) and every checkpoint's stored snapshot still hashes to its `sha256` (`snapshot_ok`),
 /// as the core's own read path reports it. A checkpoint a `corrupt` fault damaged is the
 /// other way round: it must read back as corrupt (`corruption-unnoticed` when it reads as
-/// sound: the core's read path never checks the snapshot against its hash).
+/// sound: the core's read path never checks the snapshot against its hash). A checkpoint whose
+/// artifact a `corrupt` fault damaged (`of: artifact`) must no longer be held verified: its
+/// worker ran again and resumed, which rechecks the evidence it resumes from
+/// (`corruption-unnoticed` when the final state still says `verified`).
 /// Measurements: `integrity_problems`, `corrupt_snapshots`, `corrupted_by_fault`.
 public struct IntegrityChecker: Checker {
     public let name = "integrity"
@@ -21,14 +24,18 @@ public struct IntegrityChecker: Checker {
         var corrupt = 0
         for record in final.checkpoints {
             if let corruption = damaged.first(where: { $0.isDamaged(record) }) {
-                if record.snapshotOK {
+                if let why = Self.unnoticed(corruption, record) {
                     findings.violation(
                         "corruption-unnoticed", key: record.task,
                         [
-                            "seq": .int(record.seq), "fault": .int(Int64(corruption.fault)),
-                            "bytes_flipped": .int(Int64(corruption.bytesFlipped)),
-                            "why": .string("the core read this snapshot back as sound after fault \(corruption.fault) flipped a byte of it: its read path does not check the hash"),
+                            "seq": .int(record.seq), "fault": .int(Int64(corruption.fault)), "of": .string(corruption.of.rawValue),
+                            "bytes_flipped": .int(Int64(corruption.bytesFlipped)), "why": .string(why),
                         ])
+                }
+                if corruption.of == .artifact, !record.snapshotOK {
+                    corrupt += 1
+                    findings.violation(
+                        "snapshot-corrupt", key: record.task, ["seq": .int(record.seq), "sha256": .string(record.sha256)])
                 }
             } else if !record.snapshotOK {
                 corrupt += 1
@@ -48,11 +55,27 @@ public struct IntegrityChecker: Checker {
             judged: final.checkpoints.count + final.workItems.count + final.idempotency.count + final.tasks.count,
             nothing: "the final state holds no checkpoint, work item, idempotency entry or task to check")
     }
+
+    /// Why the core missed the damage to this checkpoint, or nil when it noticed.
+    static func unnoticed(_ corruption: Corruption, _ record: FinalState.CheckpointRecord) -> String? {
+        switch corruption.of {
+        case .snapshot:
+            record.snapshotOK
+                ? "the core read this snapshot back as sound after fault \(corruption.fault) flipped a byte of it: its read path does not check the hash"
+                : nil
+        case .artifact:
+            record.verified
+                ? "the core still holds this checkpoint verified after fault \(corruption.fault) changed the artifact its evidence names: it resumed without checking that evidence again"
+                : nil
+        }
+    }
 }
 
 /// `sequence-contiguous`: per task, the final checkpoints' sequence numbers are exactly 1...n
 /// (no gap, no duplicate), and no two ok `checkpoint.commit` acknowledgements share a
-/// (task, seq). Measurements: `tasks`, `checkpoints`.
+/// (task, seq). Gaps in a task that retention cleaned up (an ok `checkpoint.cleanup` with
+/// `deleted` above 0) are its deletions, not judged; duplicates still are.
+/// Measurements: `tasks`, `checkpoints`.
 public struct SequenceContiguousChecker: Checker {
     public let name = "sequence-contiguous"
 
@@ -61,6 +84,7 @@ public struct SequenceContiguousChecker: Checker {
     public func check(history: History, final: FinalState, context: CheckContext) -> CheckResult {
         var findings = Findings()
         let byTask = Dictionary(grouping: final.checkpoints, by: \.task)
+        let cleaned = Set(history.ops("checkpoint.cleanup", outcome: "ok").filter { ($0.int("deleted") ?? 0) > 0 }.compactMap(\.key))
         for task in byTask.keys.sorted() {
             let seqs = byTask[task, default: []].map(\.seq).sorted()
             var counts: [Int64: Int] = [:]
@@ -73,7 +97,7 @@ public struct SequenceContiguousChecker: Checker {
             if !duplicates.isEmpty {
                 findings.violation("duplicate-seq", key: task, ["seqs": .array(duplicates.map(JSONValue.int))])
             }
-            if !missing.isEmpty || !outOfRange.isEmpty {
+            if (!missing.isEmpty && !cleaned.contains(task)) || !outOfRange.isEmpty {
                 findings.violation(
                     "seq-gap", key: task,
                     [
@@ -96,7 +120,9 @@ public struct SequenceContiguousChecker: Checker {
             }
         }
         return findings.result(
-            name, pass: "the checkpoints of all \(byTask.count) tasks are numbered 1...n, each acknowledged once",
+            name,
+            pass: "the checkpoints of all \(byTask.count) tasks are numbered 1...n, each acknowledged once"
+                + (cleaned.isEmpty ? "" : " (gaps left by retention in \(cleaned.count) task(s) not judged)"),
             fail: "\(findings.violations) sequence violation(s): gaps, duplicates or a sequence number acknowledged twice",
             measurements: ["tasks": Double(byTask.count), "checkpoints": Double(final.checkpoints.count)],
             judged: final.checkpoints.count + acked.count,

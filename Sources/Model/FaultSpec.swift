@@ -15,8 +15,9 @@ public enum FaultKind: String, Sendable, Hashable, CaseIterable {
     /// SIGKILL to every worker, then every file rolled back to its last sync.
     case powerLoss = "power-loss"
     /// SIGKILL to the worker, then, while it is down, one byte of its last acknowledged snapshot
-    /// flipped where the data files store it (as Jepsen's file-corruption nemesis does); the
-    /// worker restarts per its policy and must resume from the checkpoint before.
+    /// flipped where the data files store it (as Jepsen's file-corruption nemesis does), or of
+    /// the artifact that checkpoint's evidence names (`of: artifact`); the worker restarts per
+    /// its policy and must resume from the checkpoint before.
     case corrupt
     /// A command of the scenario's own, run to its end (e.g. `bash ci/postgres.sh restart`,
     /// which kills the PostgreSQL server as a crash would and starts it again).
@@ -38,7 +39,7 @@ public enum FaultKind: String, Sendable, Hashable, CaseIterable {
         case .clockSkew:
             FaultTraits(takesDuration: true, optionKeys: ["offset", "mode", "period", "rate", "clocks"], shimSlot: .clock)
         case .powerLoss: FaultTraits(killsWorker: true, reachesLocalFilesOnly: true, shimSlot: .powerLoss)
-        case .corrupt: FaultTraits(killsWorker: true, reachesLocalFilesOnly: true)
+        case .corrupt: FaultTraits(killsWorker: true, reachesLocalFilesOnly: true, optionKeys: ["of"])
         case .command: FaultTraits(optionKeys: ["run"])
         }
     }
@@ -103,6 +104,12 @@ public enum ClockMode: String, Sendable, Hashable, CaseIterable {
     case drift
 }
 
+/// What a `corrupt` fault damages: the stored snapshot of the target's last acknowledged
+/// checkpoint, or the artifact that checkpoint's evidence vouches for (the value's `artifact`).
+public enum CorruptTarget: String, Sendable, Hashable, CaseIterable {
+    case snapshot, artifact
+}
+
 public enum SkewedClock: String, Sendable, Hashable, CaseIterable {
     case realtime, monotonic, boottime
 }
@@ -116,6 +123,7 @@ public enum FaultOptions: Sendable, Hashable {
     case ioError(calls: [IOCall], count: Int64?)
     case clockSkew(offsetMillis: Int64, mode: ClockMode, periodMillis: Int64, rate: Double, clocks: [SkewedClock])
     case powerLoss
+    case corrupt(of: CorruptTarget)
     /// The argv of a `command` fault (found in PATH, run from the current folder).
     case command([String])
 }

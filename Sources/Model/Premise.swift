@@ -27,6 +27,13 @@ public enum Premise: String, Sendable, Hashable, CaseIterable {
     /// A `corrupt` fault flipped a byte of an acknowledged snapshot in the data files, and its
     /// worker then ran again and acknowledged an op (it read past the damage).
     case snapshotCorrupted = "snapshot-corrupted"
+    /// A `corrupt` fault with `of: artifact` changed the artifact an acknowledged checkpoint's
+    /// evidence names, and its worker then ran again and acknowledged an op (it resumed past it).
+    case artifactCorrupted = "artifact-corrupted"
+    /// Retention cleaned up a task after the task ended (an ok `checkpoint.cleanup` of it after
+    /// its ok `task.finish`): the task's newest checkpoint was then no longer its last verified
+    /// step, so a clean-up that keeps only the newest ones would have deleted that step.
+    case retentionAfterFinish = "retention-after-finish"
 
     /// A sentence for `--help`, docs and reports.
     public var meaning: String {
@@ -39,6 +46,8 @@ public enum Premise: String, Sendable, Hashable, CaseIterable {
         case .renewalDuringSweep: "a lease renewal ran while a sweep that recovered leases was running"
         case .lateRenewal: "a holder's renewal began after its lease could have expired, racing the sweep"
         case .snapshotCorrupted: "a corrupt fault damaged an acknowledged snapshot in the data files, and its worker ran again"
+        case .artifactCorrupted: "a corrupt fault changed the artifact an acknowledged checkpoint's evidence names, and its worker ran again"
+        case .retentionAfterFinish: "retention cleaned up a task after it ended, when its newest checkpoint was no longer its last verified step"
         }
     }
 }

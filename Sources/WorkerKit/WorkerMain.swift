@@ -13,12 +13,13 @@ public enum WorkerRoles {
     /// The roles of `ordeal-worker`. A worker of your own may run these beside roles of its own
     /// through `WorkerMain.run(arguments:roles:)`.
     public static let standard: [String: WorkerRole] = [
-        "checkpoint-writer": CheckpointWriterRole.run,
-        "task-runner": TaskRunnerRole.run,
+        "checkpoint-writer": { try CheckpointWriterRole.run(options: $0, backend: $1, events: $2) },
+        "task-runner": { try TaskRunnerRole.run(options: $0, backend: $1, events: $2) },
         "cache-client": CacheClientRole.run,
         "tool-client": ToolClientRole.run,
         "lease-worker": LeaseWorkerRole.run,
         "sweeper": SweeperRole.run,
+        "retention": RetentionRole.run,
         "reader": ReaderRole.run,
     ]
 
@@ -28,6 +29,7 @@ public enum WorkerRoles {
     public static let standardOps: Set<String> = [
         "checkpoint.commit", "task.step", "task.finish", "cache.generate", "cache.hit", "tool.execute", "tool.replay",
         "lease.acquire", "lease.renew", "lease.work", "lease.complete", "sweep.run",
+        "checkpoint.cleanup",
     ]
 }
 

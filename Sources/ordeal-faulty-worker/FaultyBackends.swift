@@ -58,6 +58,22 @@ final class UncheckedSnapshotBackend: ForwardingBackend, @unchecked Sendable {
     override func checkpoints(_ query: CheckpointQuery) throws -> [CheckpointRow] { try base.checkpoints(query).map(Self.rehashed) }
 }
 
+/// retention-drops-verified: retention keeps the newest N checkpoints by sequence and nothing
+/// else: the task's newest verified checkpoint, its resume point, goes once N newer ones exist
+/// (the store's own clean-up less its protection of that checkpoint).
+final class RetentionDropsVerifiedBackend: ForwardingBackend, @unchecked Sendable {
+    override func deleteCheckpoints(taskID: String, sequences: [Int64]?, keepNewest: Int?) throws -> Int {
+        guard sequences == nil, let keepNewest else {
+            return try base.deleteCheckpoints(taskID: taskID, sequences: sequences, keepNewest: keepNewest)
+        }
+        return try sqlite.execute(
+            """
+            DELETE FROM checkpoints WHERE task_id = ?1 AND seq <= COALESCE(
+                (SELECT seq FROM checkpoints WHERE task_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2), -1)
+            """, [.text(taskID), .int(Int64(max(keepNewest, 1)))])
+    }
+}
+
 /// stale-complete: completing an item ignores the fencing token (and whether the item is
 /// still in progress), so a holder whose lease was taken over still completes it.
 final class StaleCompleteBackend: ForwardingBackend, @unchecked Sendable {

@@ -62,6 +62,16 @@ enum Fault: String, CaseIterable {
     /// stored one, so the core's hash check can never fail (integrity: corruption-unnoticed;
     /// resume-correct: resumed-from-corrupt-checkpoint).
     case uncheckedSnapshot = "unchecked-snapshot"
+    /// task-runner: a resume trusts the verdict stored at commit and never checks the evidence
+    /// of the checkpoint it resumes from again (resume-correct: resumed-from-unverified-checkpoint;
+    /// integrity: corruption-unnoticed).
+    case resumeUnverified = "resume-unverified"
+    /// retention: clean-up keeps the newest N checkpoints and nothing else, so the newest
+    /// verified one goes once N newer exist (acked-durable: last-verified-checkpoint-deleted).
+    case retentionDropsVerified = "retention-drops-verified"
+    /// checkpoint-writer: every failed commit is reported `fail`, an indeterminate one (a failed
+    /// fsync after the write reached the file) included (acked-durable: failed-op-took-effect).
+    case failNotInfo = "fail-not-info"
 
     /// The roles the fault changes.
     var roles: [String] {
@@ -73,11 +83,12 @@ enum Fault: String, CaseIterable {
 
     private var role: String {
         switch self {
-        case .lostAck, .dupSeq, .corruptSnapshot, .slowRecovery, .lyingDurability: "checkpoint-writer"
+        case .lostAck, .dupSeq, .corruptSnapshot, .slowRecovery, .lyingDurability, .failNotInfo: "checkpoint-writer"
         case .staleComplete, .neverFinish, .staleRenew, .zombieHeartbeat, .coarseLeaseClock: "lease-worker"
         case .doubleEffect, .toolNoIntent, .silentRerun, .ignoreFailPolicy: "tool-client"
         case .cacheKeyIgnoresField, .noSingleFlight, .ttlNotRearmed: "cache-client"
-        case .badResume, .uncheckedSnapshot: "task-runner"
+        case .badResume, .uncheckedSnapshot, .resumeUnverified: "task-runner"
+        case .retentionDropsVerified: "retention"
         case .longSweep, .failOneAttemptEarly, .neverFailExpired, .sweepRace: "sweeper"
         }
     }
@@ -115,6 +126,9 @@ enum Fault: String, CaseIterable {
         case .neverFailExpired: { o, b, e in try real(o, NeverFailBackend(b), e) }
         case .sweepRace: { o, b, e in try real(o, SweepRaceBackend(b), e) }
         case .uncheckedSnapshot: { o, b, e in try real(o, UncheckedSnapshotBackend(b), e) }
+        case .resumeUnverified: { o, b, e in try TaskRunnerRole.run(options: o, backend: b, events: e, recheckEvidence: false) }
+        case .retentionDropsVerified: { o, b, e in try real(o, RetentionDropsVerifiedBackend(b), e) }
+        case .failNotInfo: { o, b, e in try CheckpointWriterRole.run(options: o, backend: b, events: e, everyErrorFails: true) }
         }
     }
 }

@@ -88,3 +88,92 @@ import OrdealModel
         #expect(verdict([after]) == .unknown)
     }
 }
+
+/// The `corrupt` fault with `of: artifact`: the checkpoint's evidence no longer holds, so the
+/// core must stop holding it verified and must not resume from it.
+@Suite struct ArtifactCorruptionRuleTests {
+    func corruption(_ seq: Int64, t: Double = 30) -> HistoryEvent {
+        event(
+            Corruption.eventType, "runner-0", t: t,
+            [
+                "key": "t", "seq": .int(seq), "fault": 0, "of": "artifact", "sha256": ["before", "after"],
+                "flips": [["file": "artifacts/t-1.txt", "offset": 2, "from": 49, "to": 48]],
+            ])
+    }
+
+    func record(_ seq: Int64, verified: Bool) -> FinalState.CheckpointRecord {
+        FinalState.CheckpointRecord(task: "t", seq: seq, sha256: "snap", snapshotOK: true, verified: verified, type: "iteration_end")
+    }
+
+    @Test func aCheckpointStillHeldVerifiedAfterItsArtifactChangedFailsIntegrity() {
+        let unnoticed = check(IntegrityChecker(), [corruption(2)], FinalState(checkpoints: [record(1, verified: true), record(2, verified: true)]))
+        #expect(unnoticed.verdict == .fail && unnoticed.rules == ["corruption-unnoticed"])
+        let noticed = check(IntegrityChecker(), [corruption(2)], FinalState(checkpoints: [record(1, verified: true), record(2, verified: false)]))
+        #expect(noticed.verdict == .pass)
+    }
+
+    @Test func resumingFromTheCheckpointWhoseEvidenceBrokeFailsResumeCorrect() {
+        let before = [
+            op("task.step", "t", "ok", ["step": 0, "seq": 1], worker: "runner-0", incarnation: 0, t: 10),
+            op("task.step", "t", "ok", ["step": 1, "seq": 2], worker: "runner-0", incarnation: 0, t: 20), corruption(2),
+        ]
+        let trusted = op(
+            "task.finish", "t", "ok", ["state": "succeeded", "first_step": 2, "resumed_from_seq": 2, "steps_run": 0],
+            worker: "runner-0", incarnation: 1, t: 50)
+        #expect(check(ResumeCorrectChecker(), before + [trusted]).rules.contains("resumed-from-unverified-checkpoint"))
+        let redone = [
+            op("task.step", "t", "ok", ["step": 1, "seq": 3], worker: "runner-0", incarnation: 1, t: 40),
+            op("task.finish", "t", "ok", ["state": "succeeded", "first_step": 1, "resumed_from_seq": 1, "steps_run": 1],
+               worker: "runner-0", incarnation: 1, t: 50),
+        ]
+        #expect(check(ResumeCorrectChecker(), before + redone).verdict == .pass)
+    }
+
+    @Test func anArtifactCorruptionThatHitNothingLeavesItsPremiseUnknown() {
+        var missed = corruption(2)
+        missed = event(Corruption.eventType, "runner-0", t: 30, ["key": "t", "seq": 2, "fault": 0, "of": "artifact", "flips": []])
+        let (held, why) = PremiseChecker.judge(.artifactCorrupted, History([missed]))
+        #expect(!held && why.contains("found no copy of the artifact"))
+        let (snapshotHeld, _) = PremiseChecker.judge(.snapshotCorrupted, History([corruption(2)]))
+        #expect(!snapshotHeld)
+    }
+}
+
+/// Retention beside task runners: old acknowledged checkpoints may go, the newest may not.
+@Suite struct RetentionRuleTests {
+    func step(_ task: String, _ step: Int64, seq: Int64, t: Double) -> HistoryEvent {
+        op("task.step", task, "ok", ["step": .int(step), "seq": .int(seq)], worker: "runner-0", t: t)
+    }
+
+    func cleanup(_ task: String, deleted: Int64, t: Double) -> HistoryEvent {
+        op("checkpoint.cleanup", task, "ok", ["deleted": .int(deleted), "keep": 1], worker: "retention-0", t: t)
+    }
+
+    @Test func retentionMayDeleteOldAcknowledgedCheckpointsButNotTheNewest() {
+        let history = [step("t", 0, seq: 1, t: 10), step("t", 1, seq: 2, t: 20), cleanup("t", deleted: 1, t: 30)]
+        let kept = check(AckedDurableChecker(), history, FinalState(checkpoints: [checkpoint("t", 2), checkpoint("t", 3)]))
+        #expect(kept.verdict == .pass && kept.measurements["deleted_by_retention"] == 1)
+        let dropped = check(AckedDurableChecker(), history, FinalState(checkpoints: [checkpoint("t", 3)]))
+        #expect(dropped.verdict == .fail && dropped.rules == ["last-verified-checkpoint-deleted"])
+        // Without a clean-up in the history, the same missing checkpoint is a lost write.
+        let lost = check(AckedDurableChecker(), Array(history.prefix(2)), FinalState(checkpoints: [checkpoint("t", 2)]))
+        #expect(lost.rules == ["acked-step-checkpoint-missing"])
+    }
+
+    @Test func gapsLeftByRetentionAreNotSequenceGapsButDuplicatesStillAre() {
+        let final = FinalState(checkpoints: [checkpoint("t", 4), checkpoint("t", 6)])
+        #expect(check(SequenceContiguousChecker(), [], final).rules == ["seq-gap"])
+        #expect(check(SequenceContiguousChecker(), [cleanup("t", deleted: 4, t: 5)], final).verdict == .pass)
+        let duplicated = FinalState(checkpoints: [checkpoint("t", 4), checkpoint("t", 4)])
+        #expect(check(SequenceContiguousChecker(), [cleanup("t", deleted: 4, t: 5)], duplicated).rules == ["duplicate-seq"])
+    }
+
+    @Test func retentionThatNeverRanAfterATaskEndedLeavesItsPremiseUnknown() {
+        let finish = op("task.finish", "t", "ok", ["state": "succeeded", "first_step": 0, "resumed_from_seq": nil, "steps_run": 2], worker: "runner-0", t: 40)
+        let (early, why) = PremiseChecker.judge(.retentionAfterFinish, History([cleanup("t", deleted: 1, t: 30), finish]))
+        #expect(!early && why.contains("none of a task after it finished"))
+        let (late, _) = PremiseChecker.judge(.retentionAfterFinish, History([finish, cleanup("t", deleted: 1, t: 50)]))
+        #expect(late)
+        #expect(!PremiseChecker.judge(.retentionAfterFinish, History([finish])).0)
+    }
+}

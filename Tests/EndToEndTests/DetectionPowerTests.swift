@@ -42,6 +42,9 @@ import Testing
         Row(scenario: "tool-kill-inside-calls", fault: "silent-rerun", check: "effects-at-most-once", rule: "effect-repeated"),
         Row(scenario: "tool-kill-inside-calls", fault: "ignore-fail-policy", check: "effects-at-most-once", rule: "reran-under-fail-policy"),
         Row(scenario: "checkpoint-corrupt-resume", fault: "unchecked-snapshot", check: "integrity", rule: "corruption-unnoticed"),
+        Row(scenario: "checkpoint-retention", fault: "retention-drops-verified", check: "acked-durable", rule: "last-verified-checkpoint-deleted"),
+        Row(scenario: "checkpoint-evidence-resume", fault: "resume-unverified", check: "resume-correct", rule: "resumed-from-unverified-checkpoint"),
+        Row(scenario: "checkpoint-evidence-resume", fault: "resume-unverified", check: "integrity", rule: "corruption-unnoticed"),
     ]
 
     static let scenarios = ForeignWorkerVerdictTests.scenarios
@@ -101,5 +104,30 @@ import Testing
         #expect(result.status == ExitStatus.unknown.rawValue, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("nothing to corrupt"), "\(result.stdout)")
         #expect(result.stdout.contains("premise snapshot-corrupted"), "\(result.stdout)")
+    }
+
+    /// An artifact corruption aimed at a runner whose steps name no artifact has nothing to
+    /// damage; retention that stops before the tasks end never saw the case it is judged on:
+    /// both leave their scenario `unknown`, never `pass`.
+    @Test(arguments: [
+        ("artifact-corrupted", "{kind: corrupt, of: artifact, target: runner, after_ops: 3}", "names no `artifact`"),
+        ("retention-after-finish", "{kind: kill, target: runner, after_ops: 3}", "none of a task after it finished"),
+    ])
+    func aCheckpointPremiseThatDidNotHappenLeavesTheScenarioUnknown(_ premise: String, _ fault: String, _ said: String) throws {
+        let dir = try Binaries.temporaryDirectory()
+        let file = dir + "/premise.yaml"
+        try """
+            name: premise-\(premise)
+            workers:
+              - {name: runner, role: task-runner, params: {task: p, steps: 8, step-ms: 10}, restart: on-kill}
+              - {name: retention, role: retention, params: {task: p, keep: 1, rounds: 1}}
+            faults:
+              - \(fault)
+            premises: [\(premise)]
+            checks: [acked-durable, resume-correct, integrity]
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try Binaries.run(Binaries.ordeal, ["run", file, "--out", dir + "/out"])
+        #expect(result.status == ExitStatus.unknown.rawValue, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("premise \(premise)") && result.stdout.contains(said), "\(result.stdout)")
     }
 }

@@ -154,14 +154,14 @@ import Testing
         let options = help.stdout.split(separator: "\n").filter { $0.hasPrefix("  --") }.map { String($0.dropFirst(2).split(separator: " ")[0]) }
         #expect(options.count >= 20, "\(help.stdout)")
         for option in options { #expect(doc.contains("| `\(option)` |"), "docs/worker-protocol.md lacks \(option)") }
-        #expect(help.stdout.contains("roles: cache-client, checkpoint-writer, lease-worker, reader, sweeper, task-runner, tool-client"))
+        #expect(help.stdout.contains("roles: cache-client, checkpoint-writer, lease-worker, reader, retention, sweeper, task-runner, tool-client"))
     }
 
     @Test func thePublishedSchemaIsTheOneTheRunnerValidatesWith() throws {
         let published = try String(
             contentsOfFile: ForeignWorkerVerdictTests.root.appendingPathComponent("docs/worker-protocol.schema.json").path, encoding: .utf8)
         #expect(published == WorkerProtocol.schemaText)
-        #expect(WorkerProtocol.knownOps.count == 12)
+        #expect(WorkerProtocol.knownOps.count == 13)
     }
 
     @Test func theProtocolDocListsWhatEveryBuiltInScenarioPasses() throws {

@@ -103,7 +103,7 @@ import Testing
         let problem = loaderProblem("workers:\n  - role: checkpoint-writr\n")
         #expect(problem?.line == 2)
         #expect(problem?.field == "workers[0].role")
-        #expect(problem?.message.contains("unknown role 'checkpoint-writr'; valid: checkpoint-writer, task-runner, lease-worker, sweeper, cache-client, tool-client") == true)
+        #expect(problem?.message.contains("unknown role 'checkpoint-writr'; valid: checkpoint-writer, task-runner, lease-worker, sweeper, retention, cache-client, tool-client") == true)
         #expect(problem?.message.contains("`command`") == true)
         #expect(loaderProblem("workers: [{name: w}]\n")?.message.contains("valid roles: checkpoint-writer") == true)
     }

@@ -56,6 +56,11 @@ public struct TaskRunner: Sendable {
     public let ledger: ToolLedger
     public let clock: any RecoveryClock
     public var toolPolicy: IndeterminatePolicy
+    /// Whether a resume checks the evidence of the checkpoint it resumes from again (the
+    /// default): evidence that held at commit may not hold now (an artifact removed or changed),
+    /// and resuming past such a step skips work that is not there. Off, the verdict stored at
+    /// commit is trusted: cheaper, and wrong whenever the world changed since.
+    public var recheckEvidenceOnResume = true
 
     public init(backend: any RecoveryBackend, clock: any RecoveryClock = SystemClock(), toolPolicy: IndeterminatePolicy = .runAgain) {
         self.backend = backend
@@ -78,7 +83,7 @@ public struct TaskRunner: Sendable {
                 finalState: last?.snapshot["state"] ?? .null)
         }
         try backend.setTaskState(taskID: taskID, state: .running, detail: nil, nowMillis: clock.nowMillis())
-        let resume = try checkpoints.lastVerified(taskID: taskID, type: .iterationEnd, recheckEvidence: true)
+        let resume = try checkpoints.lastVerified(taskID: taskID, type: .iterationEnd, recheckEvidence: recheckEvidenceOnResume)
         var state = resume?.snapshot["state"] ?? .null
         let first = resume.flatMap { $0.snapshot["step"]?.intValue }.map { Int($0) + 1 } ?? 0
         var report = TaskRunReport(

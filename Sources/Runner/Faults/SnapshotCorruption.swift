@@ -73,6 +73,25 @@ struct SnapshotCorruption {
         return (flips, settled)
     }
 
+    /// Flips the chosen byte (as `damaged` does) of the artifact at `path`, which must lie inside
+    /// the data folder: the runner damages only the run's own files. Returns the flip (none for an
+    /// empty file) and the file's bytes before it.
+    func corruptArtifact(_ path: String) throws -> (flips: [Flip], before: [UInt8]) {
+        let prefix = dataDirectory.hasSuffix("/") ? dataDirectory : dataDirectory + "/"
+        guard path.hasPrefix(prefix), !path.split(separator: "/").contains("..") else {
+            throw Failure(description: "the artifact \(path) is outside the run's data folder \(dataDirectory); the corrupt fault damages only the run's own files, so write artifacts under {data}")
+        }
+        let bytes = try Posix.readAll(path, noFollow: true)
+        guard !bytes.isEmpty else { return ([], bytes) }
+        let offset = Self.target(in: bytes)
+        let flipped = bytes[offset] ^ 1
+        try Posix.writeAt(path, offset: UInt64(offset), bytes: [flipped][...])
+        let fd = try Posix.open(path, O_WRONLY)
+        defer { Posix.close(fd) }
+        try Posix.fsync(fd, subject: path)
+        return ([Flip(file: String(path.dropFirst(prefix.count)), offset: offset, from: bytes[offset], to: flipped)], bytes)
+    }
+
     /// Where `needle` starts in `haystack`, each occurrence (non-overlapping).
     static func occurrences(of needle: [UInt8], in haystack: [UInt8]) -> [Int] {
         guard let first = needle.first, needle.count <= haystack.count else { return [] }

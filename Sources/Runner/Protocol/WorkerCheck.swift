@@ -77,6 +77,21 @@ public enum WorkerCheck {
             checks: [lease-safety, acked-durable, liveness, integrity]
             expect: [{op: sweep.run, group: sweep, total: {recovered: 10}}, {op: lease.complete, acknowledged: 10}]
             """),
+        Probe(role: "retention", yaml: """
+            name: probe-retention
+            description: retention keeps each task's newest checkpoint beside a task of 8 steps, and cleans up once more after it ends
+            timeout: 30s
+            workers:
+              - name: runner
+                role: task-runner
+                params: {task: probe, steps: 8, step-ms: 10}
+              - name: retention
+                role: retention
+                params: {task: probe, keep: 1, interval-ms: 10}
+            premises: [retention-after-finish]
+            checks: [acked-durable, resume-correct, integrity]
+            expect: [{op: task.step, acknowledged: 8}, {op: checkpoint.cleanup, group: retention, total: {deleted: 7}}]
+            """),
         Probe(role: "cache-client", yaml: """
             name: probe-cache-client
             description: 30 generations, killed after 10 and restarted; then 30 hits in a new process

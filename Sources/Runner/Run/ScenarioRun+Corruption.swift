@@ -2,8 +2,8 @@ import OrdealModel
 import OrdealSupport
 
 /// The `corrupt` fault after its kill: once the target is down, the snapshot it last
-/// acknowledged is damaged in the data files (SnapshotCorruption), recorded as a `corruption`
-/// event, and only then may the target restart.
+/// acknowledged (or, `of: artifact`, the artifact that checkpoint's evidence names) is damaged
+/// (SnapshotCorruption), recorded as a `corruption` event, and only then may the target restart.
 extension ScenarioRun {
     func completeCorruptions() throws {
         for i in pendingCorruptions {
@@ -15,27 +15,43 @@ extension ScenarioRun {
                     "corrupt fault \(i): worker \(name) acknowledged no op carrying its checkpoint's `seq` and `snapshot` before the kill, so there was nothing to corrupt; report each commit with them (docs/worker-protocol.md, \"Values\") or trigger the fault later")
                 continue
             }
-            let result: (flips: [SnapshotCorruption.Flip], settled: [String])
+            guard case .corrupt(let of) = faults[i].spec.options else { continue }
+            let corruption = SnapshotCorruption(dataDirectory: config.dataDirectory)
+            let flips: [SnapshotCorruption.Flip]
+            let before: [UInt8]
+            var settled: [String] = []
             do {
-                result = try SnapshotCorruption(dataDirectory: config.dataDirectory).corrupt(Array(snapshot.text.utf8))
+                switch of {
+                case .snapshot:
+                    before = Array(snapshot.text.utf8)
+                    (flips, settled) = try corruption.corrupt(before)
+                case .artifact:
+                    guard let artifact = snapshot.artifact else {
+                        problems.append(
+                            "corrupt fault \(i) (of: artifact): the last checkpoint worker \(name) acknowledged (\(snapshot.task) seq \(snapshot.seq)) names no `artifact` in its value, so there was nothing to corrupt; report the file its evidence vouches for, or use `of: snapshot`")
+                        continue
+                    }
+                    (flips, before) = try corruption.corruptArtifact(artifact)
+                }
             } catch {
                 problems.append("corrupt fault \(i): \(error)")
                 continue
             }
-            if result.flips.isEmpty {
+            if flips.isEmpty {
                 problems.append(
-                    "corrupt fault \(i): no file of the data folder holds the snapshot of \(snapshot.task) seq \(snapshot.seq) as its worker reported it (compressed, encrypted or kept elsewhere?), so nothing was corrupted")
+                    "corrupt fault \(i): no file of the data folder holds the \(of.rawValue) of \(snapshot.task) seq \(snapshot.seq) as its worker reported it (compressed, encrypted, empty or kept elsewhere?), so nothing was corrupted")
             }
             faults[i].effects["corrupted"] = [
-                "task": .string(snapshot.task), "seq": .int(snapshot.seq), "bytes_flipped": .int(Int64(result.flips.count)),
+                "task": .string(snapshot.task), "seq": .int(snapshot.seq), "of": .string(of.rawValue),
+                "bytes_flipped": .int(Int64(flips.count)),
             ]
             try record([
                 "type": .string(Corruption.eventType), "t_ms": .double(now()), "fault": .int(Int64(i)),
                 "worker": .string(name), "group": .string(instance.group.name), "key": .string(snapshot.task),
-                "seq": .int(snapshot.seq),
-                "sha256": .array([Array(snapshot.text.utf8), SnapshotCorruption.damaged(Array(snapshot.text.utf8))].map { .string(Digest.sha256Hex($0)) }),
-                "flips": .array(result.flips.map(\.json)),
-                "settled": .array(result.settled.map { .string($0) }),
+                "seq": .int(snapshot.seq), "of": .string(of.rawValue),
+                "sha256": .array([before, SnapshotCorruption.damaged(before)].map { .string(Digest.sha256Hex($0)) }),
+                "flips": .array(flips.map(\.json)),
+                "settled": .array(settled.map { .string($0) }),
             ])
         }
     }

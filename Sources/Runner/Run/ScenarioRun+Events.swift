@@ -56,7 +56,7 @@ extension ScenarioRun {
             if event["outcome"]?.stringValue == "ok", let snapshot = event["value"]?["snapshot"]?.stringValue,
                 let seq = event["value"]?["seq"]?.intValue
             {
-                instance.lastSnapshot = (event["key"]?.stringValue ?? "", seq, snapshot)
+                instance.lastSnapshot = (event["key"]?.stringValue ?? "", seq, snapshot, event["value"]?["artifact"]?.stringValue)
             }
             instances[name] = instance
             fields["type"] = "op"

@@ -53,9 +53,9 @@ final class ScenarioRun {
         /// What its ready event declared.
         var identity: WorkerIdentity?
         var lastStatus: TerminationStatus?
-        /// The last acknowledged op whose value carried `seq` and `snapshot`: what a `corrupt`
-        /// fault damages.
-        var lastSnapshot: (task: String, seq: Int64, text: String)?
+        /// The last acknowledged op whose value carried `seq` and `snapshot` (and `artifact`, the
+        /// file its evidence names, if any): what a `corrupt` fault damages.
+        var lastSnapshot: (task: String, seq: Int64, text: String, artifact: String?)?
         var started = false
         var finished: Bool { started && !running && restartAtMillis == nil }
     }
@@ -149,7 +149,8 @@ final class ScenarioRun {
     // MARK: Workers
 
     /// The command line of an instance; `{instance}` and `{index}` in a param's value become the
-    /// instance's name and number, so a group can give each instance its own task.
+    /// instance's name and number, so a group can give each instance its own task, and `{data}`
+    /// the scenario's data folder (where its files live, and where faults reach them).
     private func argv(for instance: Instance) -> [String] {
         let group = instance.group
         // A worker of the user's own runs behind `ordeal-worker exec`, which makes the kernel
@@ -159,6 +160,7 @@ final class ScenarioRun {
         let index = instance.name.split(separator: "-").last.map(String.init) ?? "0"
         for key in group.params.keys.sorted() {
             let value = group.params[key]!.replacingAll("{instance}", with: instance.name).replacingAll("{index}", with: index)
+                .replacingAll("{data}", with: config.dataDirectory)
             argv += ["--\(key)", value]
         }
         return argv

@@ -11,7 +11,7 @@ import Yams
 /// each, naming the file, the line, the field, the valid choices and the fix.
 public enum ScenarioLoader {
     /// The roles `ordeal-worker` plays; a group with `command` may use any role name.
-    public static let builtInRoles = ["checkpoint-writer", "task-runner", "lease-worker", "sweeper", "cache-client", "tool-client"]
+    public static let builtInRoles = ["checkpoint-writer", "task-runner", "lease-worker", "sweeper", "retention", "cache-client", "tool-client"]
     /// The check names a scenario may list under `checks`.
     public static var checkNames: [String] { Checkers.names }
     /// The storage backends a scenario may name.

@@ -19,7 +19,8 @@ extension ScenarioParser {
         }
         let options: FaultOptions?
         switch kind {
-        case .kill, .pause, .corrupt: options = FaultOptions.none
+        case .kill, .pause: options = FaultOptions.none
+        case .corrupt: options = corrupt(item, field)
         case .powerLoss: options = .powerLoss
         case .diskFull: options = diskFull(item, field)
         case .ioError: options = ioError(item, field)
@@ -27,6 +28,12 @@ extension ScenarioParser {
         case .command: options = command(item, field)
         }
         return ok ? options : nil
+    }
+
+    private mutating func corrupt(_ item: Fields, _ field: String) -> FaultOptions? {
+        guard let node = item["of"] else { return .corrupt(of: .snapshot) }
+        guard let value: CorruptTarget = choice(node, "\(field).of", noun: "corruption target") else { return nil }
+        return .corrupt(of: value)
     }
 
     private mutating func diskFull(_ item: Fields, _ field: String) -> FaultOptions? {
