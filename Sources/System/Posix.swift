@@ -24,6 +24,15 @@ public enum Posix {
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
+    /// `CLOCK_TAI` in milliseconds since the Unix epoch less the kernel's TAI offset (0 unless
+    /// set): wall time the fault shim does not move. Only ordeal-faulty-worker's
+    /// `unskewed-lease-clock` reads it, to be a core that reads a clock the faults miss.
+    public static func taiMillis() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_TAI, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
     /// Sleeps `nanos` nanoseconds, resuming after a signal for what is left.
     public static func sleep(nanos: UInt64) {
         var request = timespec(tv_sec: Int(nanos / 1_000_000_000), tv_nsec: Int(nanos % 1_000_000_000))

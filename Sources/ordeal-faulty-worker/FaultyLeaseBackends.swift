@@ -32,6 +32,17 @@ final class CoarseLeaseClockBackend: ForwardingBackend, @unchecked Sendable {
     }
 }
 
+/// unskewed-lease-clock: the sweep reads the time from CLOCK_TAI, a clock the fault shim does
+/// not move, instead of the time the core's clock gave it: a clock fault on the sweeper changes
+/// nothing the sweep decides, and a scenario resting on that fault must not pass.
+final class UnskewedLeaseClockBackend: ForwardingBackend, @unchecked Sendable {
+    override func sweepExpired(
+        nowMillis: Int64, limit: Int, boundary: (@Sendable (SweptItem) throws -> NewCheckpoint?)?
+    ) throws -> [SweptItem] {
+        try base.sweepExpired(nowMillis: Posix.taiMillis(), limit: limit, boundary: boundary)
+    }
+}
+
 /// long-sweep: the sweep takes every expired lease in one write transaction (the batch limit
 /// ignored) and does its per-item work inside it (a 0.1 ms stand-in for a notification or a
 /// log write per item), so every heartbeat waits for the whole sweep: renewal latency grows

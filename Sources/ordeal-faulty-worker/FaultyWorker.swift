@@ -72,6 +72,9 @@ enum Fault: String, CaseIterable {
     /// checkpoint-writer: every failed commit is reported `fail`, an indeterminate one (a failed
     /// fsync after the write reached the file) included (acked-durable: failed-op-took-effect).
     case failNotInfo = "fail-not-info"
+    /// sweeper: the sweep reads a clock the faults do not move (premise takeover: unknown on
+    /// clock-skew-sweeper).
+    case unskewedLeaseClock = "unskewed-lease-clock"
 
     /// The roles the fault changes.
     var roles: [String] {
@@ -89,7 +92,7 @@ enum Fault: String, CaseIterable {
         case .cacheKeyIgnoresField, .noSingleFlight, .ttlNotRearmed: "cache-client"
         case .badResume, .uncheckedSnapshot, .resumeUnverified: "task-runner"
         case .retentionDropsVerified: "retention"
-        case .longSweep, .failOneAttemptEarly, .neverFailExpired, .sweepRace: "sweeper"
+        case .longSweep, .failOneAttemptEarly, .neverFailExpired, .sweepRace, .unskewedLeaseClock: "sweeper"
         }
     }
 
@@ -128,6 +131,7 @@ enum Fault: String, CaseIterable {
         case .uncheckedSnapshot: { o, b, e in try real(o, UncheckedSnapshotBackend(b), e) }
         case .resumeUnverified: { o, b, e in try TaskRunnerRole.run(options: o, backend: b, events: e, recheckEvidence: false) }
         case .retentionDropsVerified: { o, b, e in try real(o, RetentionDropsVerifiedBackend(b), e) }
+        case .unskewedLeaseClock: { o, b, e in try real(o, UnskewedLeaseClockBackend(b), e) }
         case .failNotInfo: { o, b, e in try CheckpointWriterRole.run(options: o, backend: b, events: e, everyErrorFails: true) }
         }
     }

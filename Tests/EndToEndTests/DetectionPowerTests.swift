@@ -42,6 +42,7 @@ import Testing
         Row(scenario: "tool-kill-inside-calls", fault: "silent-rerun", check: "effects-at-most-once", rule: "effect-repeated"),
         Row(scenario: "tool-kill-inside-calls", fault: "ignore-fail-policy", check: "effects-at-most-once", rule: "reran-under-fail-policy"),
         Row(scenario: "checkpoint-corrupt-resume", fault: "unchecked-snapshot", check: "integrity", rule: "corruption-unnoticed"),
+        Row(scenario: "clock-skew-sweeper", fault: "unskewed-lease-clock", check: "premise takeover", rule: nil, verdict: "unknown"),
         Row(scenario: "checkpoint-retention", fault: "retention-drops-verified", check: "acked-durable", rule: "last-verified-checkpoint-deleted"),
         Row(scenario: "checkpoint-evidence-resume", fault: "resume-unverified", check: "resume-correct", rule: "resumed-from-unverified-checkpoint"),
         Row(scenario: "checkpoint-evidence-resume", fault: "resume-unverified", check: "integrity", rule: "corruption-unnoticed"),

@@ -18,6 +18,14 @@ import OrdealCheckers
         #expect(try JSONParser.parse(file) == JSONParser.parse(ReportSchema.text))
     }
 
+    /// The schema's fault kinds are FaultKind's, so a new kind cannot ship without the schema that
+    /// every report of it must pass.
+    @Test func theSchemaNamesEveryFaultKindAndNoOther() throws {
+        let schema = try JSONParser.parse(ReportSchema.text)
+        let kinds = schema["$defs"]?["fault"]?["properties"]?["kind"]?["enum"]?.arrayValue?.compactMap(\.stringValue)
+        #expect(Set(try #require(kinds)) == Set(FaultKind.allCases.map(\.rawValue)))
+    }
+
     @Test func aReportMissingItsVerdictOrWithAnUnknownVerdictIsRejected() throws {
         let schema = try JSONSchema(JSONParser.parse(ReportSchema.text))
         var report = try #require(minimalReport().objectValue)
