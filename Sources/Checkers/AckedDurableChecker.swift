@@ -8,7 +8,10 @@ import OrdealSupport
 /// - `checkpoint.commit` (key task, value `seq`, `sha256`): a final checkpoint with that task,
 ///   seq and sha256 whose `snapshot_ok` is true.
 /// - `task.step` (key task, value `seq`): the step's checkpoint, a final checkpoint with that
-///   task and seq whose `snapshot_ok` is true.
+///   task and seq whose `snapshot_ok` is true; with `tool_key` (the ledger key of the tool
+///   result the checkpoint references), while that checkpoint survives, an idempotency entry
+///   with the key and status `done` (`checkpoint-outlived-tool-result`: the two stores were
+///   not made durable in order, so a crash left a checkpoint pointing at a result that is gone).
 /// - `lease.complete` (key item, value `token`, `output`): the item is `completed` with that
 ///   output and `released_token` equal to the acknowledged token.
 /// - `cache.generate`, `cache.hit` (key cache key, value `value`): an idempotency entry with the
@@ -47,6 +50,7 @@ public struct AckedDurableChecker: Checker {
         var acknowledged = 0
         var excused = 0
         var retained = 0
+        var outlived = 0
         /// Whether retention may have deleted this acknowledged checkpoint; a violation when it
         /// deleted the task's newest acknowledged one.
         func deletedByRetention(_ key: String, _ seq: Int64, _ event: HistoryEvent) -> Bool {
@@ -95,6 +99,14 @@ public struct AckedDurableChecker: Checker {
                 if found.isEmpty, deletedByRetention(key, seq, event) { continue }
                 if !found.contains(where: \.snapshotOK) {
                     findings.violation("acked-step-checkpoint-missing", key: key, ["seq": .int(seq)], events: [event])
+                } else if let tool = event.string("tool_key"), !(entries[tool] ?? []).contains(where: { $0.status == "done" }) {
+                    outlived += 1
+                    findings.violation(
+                        "checkpoint-outlived-tool-result", key: key,
+                        [
+                            "seq": .int(seq), "tool_key": .string(tool),
+                            "why": .string("the step's checkpoint survived, but the tool result it references did not: the ledger's write was not durable before the checkpoint's"),
+                        ], events: [event])
                 }
             case "lease.complete":
                 guard let token = event.int("token"), let output = event.string("output") else {
@@ -137,7 +149,9 @@ public struct AckedDurableChecker: Checker {
                 + outcomes.summary
                 + (excused == 0 ? "" : " (\(excused) acknowledgement(s) of checkpoints a corrupt fault damaged not judged)")
                 + (retained == 0 ? "" : " (\(retained) older checkpoint(s) deleted by retention, each task's newest kept)"),
-            fail: "\(findings.violations) of \(acknowledged) acknowledged writes are missing or changed in the final state",
+            fail: outlived == 0
+                ? "\(findings.violations) of \(acknowledged) acknowledged writes are missing or changed in the final state"
+                : "\(findings.violations) of \(acknowledged) acknowledged writes are missing or changed in the final state, \(outlived) of them step checkpoints that survived the tool result they reference",
             measurements: [
                 "acknowledged_writes": Double(acknowledged), "lost_writes": Double(findings.violations),
                 "corrupted_by_fault": Double(excused), "deleted_by_retention": Double(retained),

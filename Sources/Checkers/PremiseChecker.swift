@@ -7,16 +7,16 @@ import OrdealSupport
 public enum PremiseChecker {
     public static func name(_ premise: Premise) -> String { "premise \(premise.rawValue)" }
 
-    public static func check(_ premises: [Premise], history: History) -> [CheckResult] {
+    public static func check(_ premises: [Premise], history: History, final: FinalState? = nil) -> [CheckResult] {
         premises.map { premise in
-            let (held, detail) = judge(premise, history)
+            let (held, detail) = judge(premise, history, final)
             return CheckResult(
                 name: name(premise), verdict: held ? .pass : .unknown,
                 detail: held ? detail : "premise not met, so the scenario tested nothing: \(detail)")
         }
     }
 
-    static func judge(_ premise: Premise, _ history: History) -> (Bool, String) {
+    static func judge(_ premise: Premise, _ history: History, _ final: FinalState? = nil) -> (Bool, String) {
         switch premise {
         case .takeover: takeover(history)
         case .staleRefused: staleRefused(history)
@@ -28,6 +28,7 @@ public enum PremiseChecker {
         case .snapshotCorrupted: corrupted(.snapshot, history)
         case .artifactCorrupted: corrupted(.artifact, history)
         case .retentionAfterFinish: retentionAfterFinish(history)
+        case .vacuousEvidence: EvidenceRules.premise(history, final)
         }
     }
 

@@ -32,7 +32,7 @@ public enum ScenarioJudgement {
             }
         }
         if !scenario.expectations.isEmpty { checks.append(ExpectedWorkChecker.check(scenario.expectations, history)) }
-        checks += PremiseChecker.check(scenario.premises, history: history)
+        checks += PremiseChecker.check(scenario.premises, history: history, final: final)
         checks.append(WorkersExitCleanChecker.check(history))
         checks += LatencyThresholds.check(limits, latency: latency)
         if performanceAdvisory { checks += LatencyThresholds.recovery(limits, history: history) }

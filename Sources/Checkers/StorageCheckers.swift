@@ -8,8 +8,11 @@ import OrdealSupport
 /// sound: the core's read path never checks the snapshot against its hash). A checkpoint whose
 /// artifact a `corrupt` fault damaged (`of: artifact`) must no longer be held verified: its
 /// worker ran again and resumed, which rechecks the evidence it resumes from
-/// (`corruption-unnoticed` when the final state still says `verified`).
-/// Measurements: `integrity_problems`, `corrupt_snapshots`, `corrupted_by_fault`.
+/// (`corruption-unnoticed` when the final state still says `verified`). A checkpoint whose
+/// evidence proves nothing must not be held verified, and a recheck after its artifact was
+/// removed must say so (`EvidenceRules`: `vacuous-evidence-verified`, `stale-verification`).
+/// Measurements: `integrity_problems`, `corrupt_snapshots`, `corrupted_by_fault`,
+/// `vacuous_evidence_judged`.
 public struct IntegrityChecker: Checker {
     public let name = "integrity"
 
@@ -43,14 +46,22 @@ public struct IntegrityChecker: Checker {
                     "snapshot-corrupt", key: record.task, ["seq": .int(record.seq), "sha256": .string(record.sha256)])
             }
         }
+        let beforeEvidence = findings.violations
+        let evidenceJudged = EvidenceRules.judge(history, final, into: &findings)
+        let evidenceWrong = findings.violations - beforeEvidence
         return findings.result(
             name,
             pass: "the integrity check found nothing and all \(final.checkpoints.count - damaged.count) undamaged snapshots hash correctly"
-                + (damaged.isEmpty ? "" : "; the \(damaged.count) a corrupt fault damaged read back as corrupt"),
-            fail: "\(final.integrityProblems.count) integrity problem(s), \(corrupt) corrupt snapshot(s) and \(findings.violations - final.integrityProblems.count - corrupt) corruption(s) unnoticed",
+                + (damaged.isEmpty ? "" : "; the \(damaged.count) a corrupt fault damaged read back as corrupt")
+                + (evidenceJudged == 0 ? "" : "; the core refused all \(evidenceJudged) verdicts on evidence that proves nothing"),
+            fail: [
+                (final.integrityProblems.count, "integrity problem(s)"), (corrupt, "corrupt snapshot(s)"),
+                (beforeEvidence - final.integrityProblems.count - corrupt, "corruption(s) unnoticed"),
+                (evidenceWrong, "of \(evidenceJudged) verdict(s) on evidence that proves nothing said verified"),
+            ].filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", "),
             measurements: [
                 "integrity_problems": Double(final.integrityProblems.count), "corrupt_snapshots": Double(corrupt),
-                "corrupted_by_fault": Double(damaged.count),
+                "corrupted_by_fault": Double(damaged.count), "vacuous_evidence_judged": Double(evidenceJudged),
             ],
             judged: final.checkpoints.count + final.workItems.count + final.idempotency.count + final.tasks.count,
             nothing: "the final state holds no checkpoint, work item, idempotency entry or task to check")

@@ -12,14 +12,21 @@ public struct FinalState: Sendable, Hashable {
         public var snapshotOK: Bool
         public var verified: Bool
         public var type: String
+        /// The evidence pack the checkpoint was committed with, as the core stores it
+        /// (`{"policy": {"kind": ...}, "items": [...]}`, docs/worker-protocol.md); nil when the
+        /// reader did not say.
+        public var evidence: JSONValue?
 
-        public init(task: String, seq: Int64, sha256: String, snapshotOK: Bool, verified: Bool, type: String) {
+        public init(
+            task: String, seq: Int64, sha256: String, snapshotOK: Bool, verified: Bool, type: String, evidence: JSONValue? = nil
+        ) {
             self.task = task
             self.seq = seq
             self.sha256 = sha256
             self.snapshotOK = snapshotOK
             self.verified = verified
             self.type = type
+            self.evidence = evidence
         }
     }
 
@@ -105,7 +112,7 @@ extension FinalState {
             CheckpointRecord(
                 task: try str($0, "task"), seq: try int($0, "seq"), sha256: try str($0, "sha256"),
                 snapshotOK: $0["snapshot_ok"]?.boolValue ?? false, verified: $0["verified"]?.boolValue ?? false,
-                type: $0["type"]?.stringValue ?? "")
+                type: $0["type"]?.stringValue ?? "", evidence: $0["evidence"].flatMap { $0 == .null ? nil : $0 })
         }
         workItems = try (json["work_items"]?.arrayValue ?? []).map {
             WorkItemRecord(
@@ -130,7 +137,7 @@ extension FinalState {
             "integrity_problems": .array(integrityProblems.map { .string($0) }),
             "checkpoints": .array(checkpoints.map {
                 ["task": .string($0.task), "seq": .int($0.seq), "sha256": .string($0.sha256), "snapshot_ok": .bool($0.snapshotOK),
-                 "verified": .bool($0.verified), "type": .string($0.type)]
+                 "verified": .bool($0.verified), "type": .string($0.type), "evidence": $0.evidence ?? .null]
             }),
             "work_items": .array(workItems.map {
                 ["id": .string($0.id), "status": .string($0.status), "token": .int($0.token),

@@ -34,6 +34,12 @@ public enum Premise: String, Sendable, Hashable, CaseIterable {
     /// its ok `task.finish`): the task's newest checkpoint was then no longer its last verified
     /// step, so a clean-up that keeps only the newest ones would have deleted that step.
     case retentionAfterFinish = "retention-after-finish"
+    /// A checkpoint was committed with evidence that cannot prove anything whatever the world
+    /// holds (an empty pack, an exit code never observed, a row naming no column; judged on the
+    /// final state's `evidence`), or a checkpoint was verified again after the writer removed
+    /// its artifact (an ok `checkpoint.recheck` with `artifact_removed`): the core's verifier
+    /// was put to the test.
+    case vacuousEvidence = "vacuous-evidence"
 
     /// A sentence for `--help`, docs and reports.
     public var meaning: String {
@@ -48,6 +54,7 @@ public enum Premise: String, Sendable, Hashable, CaseIterable {
         case .snapshotCorrupted: "a corrupt fault damaged an acknowledged snapshot in the data files, and its worker ran again"
         case .artifactCorrupted: "a corrupt fault changed the artifact an acknowledged checkpoint's evidence names, and its worker ran again"
         case .retentionAfterFinish: "retention cleaned up a task after it ended, when its newest checkpoint was no longer its last verified step"
+        case .vacuousEvidence: "a checkpoint was committed with evidence that proves nothing, or verified again after its artifact was removed"
         }
     }
 }

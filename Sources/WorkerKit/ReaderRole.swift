@@ -25,6 +25,7 @@ enum ReaderRole {
                     "task": .string(row.taskID), "seq": .int(row.sequence), "sha256": .string(row.snapshotSHA256),
                     "snapshot_ok": .bool(try snapshotReadsBack(row, through: manager)),
                     "verified": .bool(row.verified), "type": .string(row.type),
+                    "evidence": try JSONParser.parse(row.evidence),
                 ])
             }
         }

@@ -24,7 +24,7 @@ public enum TaskRunnerRole {
         let definition = (0..<steps).map { index in
             TaskStep(name: "step-\(index)") { context in
                 if stepMillis > 0 { Posix.sleep(millis: stepMillis) }
-                let call = ToolRequest(tool: "append", command: "\(task):\(index)", taskID: task)
+                let call = call(task, index)
                 let result = try context.ledger.executeOrReplay(call, policy: context.toolPolicy) {
                     try Effects.append(effects, "\(task):\(index)")
                     return "{\"exit\":0}"
@@ -39,6 +39,7 @@ public enum TaskRunnerRole {
                     state: ["done": .int(Int64(index)), "replayed": .bool(result.replayed)], evidence: EvidencePack(evidence))
             }
         }
+        let toolKeys = try (0..<steps).map { try call(task, $0).key() }
         var started = Posix.monotonicNanos()
         let report = try runner.run(taskID: task, steps: definition) { checkpoint in
             let now = Posix.monotonicNanos()
@@ -46,8 +47,9 @@ public enum TaskRunnerRole {
                 "step": checkpoint.snapshot["step"] ?? .null, "seq": .int(checkpoint.sequence),
                 "snapshot": .string(checkpoint.snapshotJSON),
             ]
-            if let artifacts, let step = checkpoint.snapshot["step"]?.intValue {
-                value["artifact"] = .string(Artifacts.path(artifacts, task, Int(step)))
+            if let step = checkpoint.snapshot["step"]?.intValue {
+                if toolKeys.indices.contains(Int(step)) { value["tool_key"] = .string(toolKeys[Int(step)]) }
+                if let artifacts { value["artifact"] = .string(Artifacts.path(artifacts, task, Int(step))) }
             }
             events.op("task.step", key: task, outcome: .ok, latencyNanos: now - started, value: .object(value))
             started = now
@@ -61,6 +63,12 @@ public enum TaskRunnerRole {
             ])
         return report.stepsRun.count
     }
+}
+
+/// The tool call step `index` of `task` makes: its ledger key is what the step's checkpoint
+/// references (`task.step` value `tool_key`).
+private func call(_ task: String, _ index: Int) -> ToolRequest {
+    ToolRequest(tool: "append", command: "\(task):\(index)", taskID: task)
 }
 
 /// The files a task runner's steps write as their output, each vouched for by its hash.

@@ -29,7 +29,7 @@ public enum WorkerRoles {
     public static let standardOps: Set<String> = [
         "checkpoint.commit", "task.step", "task.finish", "cache.generate", "cache.hit", "tool.execute", "tool.replay",
         "lease.acquire", "lease.renew", "lease.work", "lease.complete", "sweep.run",
-        "checkpoint.cleanup",
+        "checkpoint.cleanup", "checkpoint.recheck",
     ]
 }
 

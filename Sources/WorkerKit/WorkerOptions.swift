@@ -21,6 +21,8 @@ public struct WorkerOptions: Sendable {
         "count": "checkpoint-writer: checkpoints to commit; cache-client, tool-client: keys to generate or call",
         "steps": "task-runner: steps of the task",
         "artifacts": "task-runner: a folder each step writes its output file to (T-i.txt), vouched for by its SHA-256 in the step's evidence",
+        "evidence": "checkpoint-writer: the evidence each checkpoint carries: exit (default, verifies), or one that proves nothing and must not verify: no-exit, empty, any-row, artifact-removed (verified again after its file is removed)",
+        "evidence-dir": "checkpoint-writer: the folder for the files --evidence any-row or artifact-removed points at (a scenario passes {data})",
         "keep": "retention: how many of each task's newest checkpoints to keep (its newest verified one is kept as well)",
         "step-ms": "task-runner, cache-client, tool-client: time each step or call takes (a stand-in for real work)",
         "policy": "tool-client: what a replay does with an indeterminate call (run-again or fail)",

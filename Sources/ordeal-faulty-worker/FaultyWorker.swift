@@ -75,11 +75,25 @@ enum Fault: String, CaseIterable {
     /// sweeper: the sweep reads a clock the faults do not move (premise takeover: unknown on
     /// clock-skew-sweeper).
     case unskewedLeaseClock = "unskewed-lease-clock"
+    /// checkpoint-writer: an empty evidence pack verifies (integrity: vacuous-evidence-verified).
+    case emptyPackVerifies = "empty-pack-verifies"
+    /// checkpoint-writer: an exit code never observed counts as the expected one (integrity:
+    /// vacuous-evidence-verified).
+    case unobservedExitHolds = "unobserved-exit-holds"
+    /// checkpoint-writer: a db_row naming no column matches any row (integrity:
+    /// vacuous-evidence-verified).
+    case anyRowHolds = "any-row-holds"
+    /// checkpoint-writer: verdicts are cached per evidence pack, so a recheck after the artifact
+    /// is gone says it holds (integrity: stale-verification).
+    case cachedVerification = "cached-verification"
+    /// task-runner (and reader): the ledger in a file of its own, never synced, beside the
+    /// checkpoints (acked-durable: checkpoint-outlived-tool-result after a power cut).
+    case ledgerApart = "ledger-apart"
 
     /// The roles the fault changes.
     var roles: [String] {
         switch self {
-        case .uncheckedSnapshot: ["task-runner", "reader"]
+        case .uncheckedSnapshot, .ledgerApart: ["task-runner", "reader"]
         default: [role]
         }
     }
@@ -90,8 +104,9 @@ enum Fault: String, CaseIterable {
         case .staleComplete, .neverFinish, .staleRenew, .zombieHeartbeat, .coarseLeaseClock: "lease-worker"
         case .doubleEffect, .toolNoIntent, .silentRerun, .ignoreFailPolicy: "tool-client"
         case .cacheKeyIgnoresField, .noSingleFlight, .ttlNotRearmed: "cache-client"
-        case .badResume, .uncheckedSnapshot, .resumeUnverified: "task-runner"
+        case .badResume, .uncheckedSnapshot, .resumeUnverified, .ledgerApart: "task-runner"
         case .retentionDropsVerified: "retention"
+        case .emptyPackVerifies, .unobservedExitHolds, .anyRowHolds, .cachedVerification: "checkpoint-writer"
         case .longSweep, .failOneAttemptEarly, .neverFailExpired, .sweepRace, .unskewedLeaseClock: "sweeper"
         }
     }
@@ -133,7 +148,17 @@ enum Fault: String, CaseIterable {
         case .retentionDropsVerified: { o, b, e in try real(o, RetentionDropsVerifiedBackend(b), e) }
         case .unskewedLeaseClock: { o, b, e in try real(o, UnskewedLeaseClockBackend(b), e) }
         case .failNotInfo: { o, b, e in try CheckpointWriterRole.run(options: o, backend: b, events: e, everyErrorFails: true) }
+        case .ledgerApart: { o, b, e in try real(o, LedgerApartBackend(b, databasePath: try o.string("db")), e) }
+        case .emptyPackVerifies: Self.verifying(.emptyPackVerifies)
+        case .unobservedExitHolds: Self.verifying(.unobservedExitHolds)
+        case .anyRowHolds: Self.verifying(.anyRowHolds)
+        case .cachedVerification: Self.verifying(.cachedVerification)
         }
+    }
+
+    /// The checkpoint writer with a verifier that has `bug`.
+    static func verifying(_ bug: VacuousVerifier.Bug) -> WorkerRole {
+        { o, b, e in try CheckpointWriterRole.run(options: o, backend: b, events: e, verifier: VacuousVerifier(bug)) }
     }
 }
 

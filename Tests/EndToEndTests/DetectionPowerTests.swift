@@ -46,6 +46,11 @@ import Testing
         Row(scenario: "checkpoint-retention", fault: "retention-drops-verified", check: "acked-durable", rule: "last-verified-checkpoint-deleted"),
         Row(scenario: "checkpoint-evidence-resume", fault: "resume-unverified", check: "resume-correct", rule: "resumed-from-unverified-checkpoint"),
         Row(scenario: "checkpoint-evidence-resume", fault: "resume-unverified", check: "integrity", rule: "corruption-unnoticed"),
+        Row(scenario: "checkpoint-vacuous-evidence", fault: "unobserved-exit-holds", check: "integrity", rule: "vacuous-evidence-verified"),
+        Row(scenario: "checkpoint-vacuous-evidence", fault: "empty-pack-verifies", check: "integrity", rule: "vacuous-evidence-verified"),
+        Row(scenario: "checkpoint-vacuous-evidence", fault: "any-row-holds", check: "integrity", rule: "vacuous-evidence-verified"),
+        Row(scenario: "checkpoint-vacuous-evidence", fault: "cached-verification", check: "integrity", rule: "stale-verification"),
+        Row(scenario: "power-loss-task-ledger", fault: "ledger-apart", check: "acked-durable", rule: "checkpoint-outlived-tool-result"),
     ]
 
     static let scenarios = ForeignWorkerVerdictTests.scenarios
@@ -130,5 +135,22 @@ import Testing
         let result = try Binaries.run(Binaries.ordeal, ["run", file, "--out", dir + "/out"])
         #expect(result.status == ExitStatus.unknown.rawValue, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("premise \(premise)") && result.stdout.contains(said), "\(result.stdout)")
+    }
+
+    /// Checkpoints whose evidence is sound test no verifier's judgement of vacuous evidence: the
+    /// premise `vacuous-evidence` leaves such a scenario `unknown`, never `pass`.
+    @Test func soundEvidenceOnlyLeavesAVacuousEvidenceScenarioUnknown() throws {
+        let dir = try Binaries.temporaryDirectory()
+        let file = dir + "/sound.yaml"
+        try """
+            name: sound-evidence-only
+            workers:
+              - {name: writer, role: checkpoint-writer, params: {count: 10, evidence: exit}}
+            premises: [vacuous-evidence]
+            checks: [integrity]
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try Binaries.run(Binaries.ordeal, ["run", file, "--out", dir + "/out"])
+        #expect(result.status == ExitStatus.unknown.rawValue, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("premise vacuous-evidence") && result.stdout.contains("no checkpoint was committed with evidence that proves nothing"), "\(result.stdout)")
     }
 }

@@ -161,7 +161,7 @@ import Testing
         let published = try String(
             contentsOfFile: ForeignWorkerVerdictTests.root.appendingPathComponent("docs/worker-protocol.schema.json").path, encoding: .utf8)
         #expect(published == WorkerProtocol.schemaText)
-        #expect(WorkerProtocol.knownOps.count == 13)
+        #expect(WorkerProtocol.knownOps.count == 14)
     }
 
     @Test func theProtocolDocListsWhatEveryBuiltInScenarioPasses() throws {

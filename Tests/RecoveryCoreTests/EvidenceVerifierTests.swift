@@ -155,10 +155,10 @@ import Testing
     }
 
     @Test func identifiersAreLettersDigitsAndUnderscores() {
-        #expect(EvidenceVerifier.isIdentifier("_a1"))
-        #expect(EvidenceVerifier.isIdentifier("Work_Items"))
-        #expect(!EvidenceVerifier.isIdentifier("a b"))
-        #expect(!EvidenceVerifier.isIdentifier("é"))
+        #expect(SQLIdentifier.isPlain("_a1"))
+        #expect(SQLIdentifier.isPlain("Work_Items"))
+        #expect(!SQLIdentifier.isPlain("a b"))
+        #expect(!SQLIdentifier.isPlain("é"))
     }
 
     // MARK: packs

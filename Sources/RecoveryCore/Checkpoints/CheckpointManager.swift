@@ -37,11 +37,11 @@ public struct Checkpoint: Sendable, Hashable {
 public struct CheckpointManager: Sendable {
     public let store: any CheckpointStore
     public let clock: any RecoveryClock
-    public let verifier: EvidenceVerifier
+    public let verifier: any EvidenceChecking
     public let logger: Logger
 
     public init(
-        store: any CheckpointStore, clock: any RecoveryClock = SystemClock(), verifier: EvidenceVerifier = .init(),
+        store: any CheckpointStore, clock: any RecoveryClock = SystemClock(), verifier: any EvidenceChecking = EvidenceVerifier(),
         logger: Logger = Logger(label: "ordeal.checkpoints")
     ) {
         self.store = store

@@ -52,6 +52,11 @@ public struct VerificationReport: Sendable, Hashable {
     public struct ItemResult: Sendable, Hashable {
         public var holds: Bool
         public var detail: String
+
+        public init(holds: Bool, detail: String) {
+            self.holds = holds
+            self.detail = detail
+        }
     }
 
     public var verified: Bool
@@ -71,7 +76,8 @@ public struct VerificationReport: Sendable, Hashable {
 // MARK: JSON form (stored as canonical JSON)
 
 extension Evidence {
-    var json: JSONValue {
+    /// The item as it is stored and as the reader reports it (docs/worker-protocol.md, "State").
+    public var json: JSONValue {
         switch self {
         case .artifactExists(let path, let kind):
             return ["kind": "artifact_exists", "path": .string(path), "artifact": .string(kind.rawValue)]
@@ -119,7 +125,8 @@ extension Evidence {
 }
 
 extension EvidencePack {
-    var json: JSONValue {
+    /// The pack as it is stored and as the reader reports it (docs/worker-protocol.md, "State").
+    public var json: JSONValue {
         let policy: JSONValue =
             switch self.policy {
             case .requireAll: ["kind": "require_all"]

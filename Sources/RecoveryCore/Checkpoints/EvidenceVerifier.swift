@@ -1,8 +1,16 @@
 import OrdealSystem
 import OrdealSupport
 
+/// What judges a checkpoint's evidence: the core's `EvidenceVerifier`, or a verifier of a
+/// test's own (ordeal-faulty-worker's vacuous ones).
+public protocol EvidenceChecking: Sendable {
+    /// Each item checked against the world now, and the pack's verdict under its policy.
+    func check(_ pack: EvidencePack, atMillis: Int64) -> VerificationReport
+}
+
 /// Checks evidence against the world: the file system, recorded exit codes, database rows.
-public struct EvidenceVerifier: Sendable {
+/// Nothing is remembered between checks: each one looks at the world again.
+public struct EvidenceVerifier: EvidenceChecking {
     public init() {}
 
     public func check(_ pack: EvidencePack, atMillis: Int64) -> VerificationReport {
@@ -49,17 +57,9 @@ public struct EvidenceVerifier: Sendable {
         }
     }
 
-    /// True for a plain SQL identifier: a letter or `_`, then letters, digits or `_`, at most 64.
-    public static func isIdentifier(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        guard let first = bytes.first, bytes.count <= 64 else { return false }
-        func letter(_ b: UInt8) -> Bool { (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || b == 0x5F }
-        return letter(first) && bytes.dropFirst().allSatisfy { letter($0) || (0x30...0x39).contains($0) }
-    }
-
     private func checkRow(database: String, table: String, match: [String: JSONValue]) -> VerificationReport.ItemResult {
         let columns = match.keys.sorted()
-        for name in [table] + columns where !Self.isIdentifier(name) {
+        for name in [table] + columns where !SQLIdentifier.isPlain(name) {
             return .init(holds: false, detail: "'\(name)' is not a plain identifier; evidence rejected")
         }
         guard !columns.isEmpty else { return .init(holds: false, detail: "db_row evidence names no column to match") }
