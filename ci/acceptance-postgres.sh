@@ -23,7 +23,7 @@ fi
 echo "acceptance-postgres: server $url"
 status=0
 "$bin/ordeal" run "$@" --backend "$url" --out "$work/run" || status=$?
-if ! "$bin/ordeal" verify "$work/run"; then
+if ! "$bin/ordeal" verify "$work/run" --integrity-only; then
     echo "acceptance-postgres: the run folder does not verify" >&2
     [ "$status" -ne 0 ] || status=1
 fi

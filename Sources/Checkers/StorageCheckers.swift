@@ -51,7 +51,8 @@ public struct IntegrityChecker: Checker {
         let evidenceWrong = findings.violations - beforeEvidence
         return findings.result(
             name,
-            pass: "the integrity check found nothing and all \(final.checkpoints.count - damaged.count) undamaged snapshots hash correctly"
+            pass: "the integrity check found nothing"
+                + (final.checkpoints.count == damaged.count ? "" : " and \(final.checkpoints.count - damaged.count == 1 ? "the one undamaged snapshot hashes" : "all \(final.checkpoints.count - damaged.count) undamaged snapshots hash") correctly")
                 + (damaged.isEmpty ? "" : "; the \(damaged.count) a corrupt fault damaged read back as corrupt")
                 + (evidenceJudged == 0 ? "" : "; the core refused all \(evidenceJudged) verdicts on evidence that proves nothing"),
             fail: [

@@ -42,6 +42,12 @@ public enum Format {
         return short(us, 1) + " µs"
     }
 
+    /// `n` and the noun, singular for one: `1 scenario`, `3 scenarios` (`plural` when the
+    /// noun does not just take an s).
+    public static func count(_ n: Int, _ noun: String, plural: String? = nil) -> String {
+        "\(n) \(n == 1 ? noun : plural ?? noun + "s")"
+    }
+
     /// `x` rounded to one decimal (a figure of report.json).
     public static func round1(_ x: Double) -> Double { (x * 10).rounded() / 10 }
 }

@@ -111,7 +111,7 @@ extension ScenarioResult {
         let s = scenario
         return [
             "name": .string(s.name), "description": .string(s.description), "file": .string(s.sourcePath),
-            "seed": .int(Int64(bitPattern: seed)), "verdict": .string(verdict.rawValue),
+            "seed": Seed.json(seed), "verdict": .string(verdict.rawValue),
             "backend": .string(s.backend == "sqlite" ? "\(s.backend):\(s.durability)" : s.backend), "duration_ms": .double(Format.round1(durationMillis)),
             "checks": .array(checks.map(\.json)),
             "faults": .array(faults.map { f in
@@ -146,7 +146,7 @@ extension RunReport {
             "complete": .bool(complete),
             "verdict": .string(verdict.rawValue), "source_commit": .string(sourceCommit),
             "environment": .object(environment.mapValues { .string($0) }), "artifacts": .array(artifacts.map(\.json)),
-            "seed": seedOverride.map { .int(Int64(bitPattern: $0)) } ?? .null,
+            "seed": seedOverride.map(Seed.json) ?? .null,
             "duration_ms": .double(Format.round1(durationMillis)), "replay": .string(replayCommand),
             "scenarios": .array(scenarios.map(\.json)), "worker": worker?.json ?? .null, "require_all": .bool(requireAll),
             "counts": .object(Dictionary(uniqueKeysWithValues: Verdict.allCases.map { ($0.rawValue, .int(Int64(counts[$0] ?? 0))) })),

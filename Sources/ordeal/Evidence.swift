@@ -39,15 +39,18 @@ extension Ordeal {
                 Recomputes the SHA-256 of every file and compares it with manifest.json;
                 names each file that changed, is missing or was added; checks the manifest's
                 own digest; checks attestation.dsse.json (a DSSE envelope around an in-toto
-                statement whose subjects are the files) and, with --pubkey, its signature;
-                and validates report.json against the report schema
-                (docs/report.schema.json). Without --pubkey the signature is not checked,
-                and the output says so.
+                statement whose subjects are the files) and its signature with --pubkey; and
+                validates report.json against the report schema (docs/report.schema.json).
+
+                Fails closed: without a trusted key nothing says who made the run, and anyone
+                who can write the folder can rewrite its files, manifest and attestation
+                consistently. So without --pubkey verification fails, unless you ask for
+                --integrity-only (the digests and the schema alone, said so in the output).
 
                 EXIT CODES
-                  0  everything holds
-                  1  something does not (each problem is printed)
-                  2  bad input (no such folder, unreadable key)
+                  0  everything holds (with --integrity-only: everything but the signature)
+                  1  something does not (each problem is printed), or no key was given
+                  2  bad input (no such folder, not an Ordeal run folder, unreadable key)
                 """)
 
         @Argument(help: "The run folder (e.g. Reports/latest).")
@@ -56,12 +59,17 @@ extension Ordeal {
         @Option(help: "The signer's public key (SPKI PEM), to check the signature.")
         var pubkey: String?
 
+        @Flag(name: .customLong("integrity-only"), help: "Without --pubkey: pass on the digests and the schema alone (proves the files match their manifest, not who made them).")
+        var integrityOnly = false
+
         func run() throws {
             // `Reports/latest` is a link to the run folder: verify the folder it names.
             let directory = URL(fileURLWithPath: self.directory).resolvingSymlinksInPath().path
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            guard Posix.kind(directory) == .directory else {
                 throw BadInput("\(directory) is not a folder: name a run folder, e.g. Reports/latest")
+            }
+            guard Posix.exists(directory + "/" + Manifest.fileName) || Posix.exists(directory + "/report.json") else {
+                throw BadInput("\(directory) is not an Ordeal run folder (no \(Manifest.fileName), no report.json): name the folder `ordeal run --out` wrote, e.g. Reports/latest")
             }
             let key: VerifyingKey?
             do { key = try pubkey.map { try VerifyingKey(pemFile: $0) } } catch { throw BadInput("--pubkey: \(error)") }
@@ -69,8 +77,17 @@ extension Ordeal {
             let result = Verifier.verify(directory: directory, publicKey: key, schemaCheck: { schema.validate($0) })
             for problem in result.problems { print("FAIL: \(problem)") }
             for note in result.notes { print("note: \(note)") }
-            let signature = result.signatureChecked ? "signature checked" : "signature NOT checked"
-            print("\(result.ok ? "OK" : "FAILED"): \(result.checkedFiles) files checked, \(signature), \(result.problems.count) problems")
+            let files = "\(result.checkedFiles) files checked"
+            if result.signatureChecked {
+                print("\(result.ok ? "OK" : "FAILED"): \(files), signature checked (key \(key?.keyID ?? "?")), \(result.problems.count) problems")
+                throw ExitCode(result.ok ? ExitStatus.passed : .failed)
+            }
+            let notProven = "NOT proven: who made the run, or that it was not rewritten whole (no trusted key, signature not checked)"
+            guard integrityOnly else {
+                print("FAILED: \(files), \(result.problems.count) problems, but no trusted key was given: the signature was NOT checked, so who made the run, or that it was not rewritten whole, is not proven. Pass --pubkey KEY.pub, or --integrity-only to accept the digests alone")
+                throw ExitCode(ExitStatus.failed)
+            }
+            print("\(result.ok ? "OK (integrity only)" : "FAILED"): \(files), \(result.problems.count) problems; the files match manifest.json and report.json its schema; \(notProven)")
             throw ExitCode(result.ok ? ExitStatus.passed : .failed)
         }
     }
@@ -82,8 +99,10 @@ extension Ordeal {
                 Re-reads each scenario's scenario.yaml, history.jsonl, final-state.json and
                 outcome.json, runs today's checkers and analysis on them, and rewrites
                 report.json, report.md, report.html, junit.xml, the plots and manifest.json.
-                A signed run's attestation no longer matches the rebuilt files: pass
-                --sign-key (or ORDEAL_SIGNING_KEY) to sign again.
+                A signed run's attestation would no longer match the rebuilt files: with
+                --sign-key (or ORDEAL_SIGNING_KEY) the folder is signed again; without, the
+                attestation is removed and a WARNING says the folder is no longer the
+                signed one.
                 """)
 
         @Argument(help: "The run folder (e.g. Reports/latest).")
@@ -96,8 +115,13 @@ extension Ordeal {
             let key = try Sealing.signingKey(file: signKey)
             let directory = URL(fileURLWithPath: self.directory).resolvingSymlinksInPath().path
             let report = try ReportRebuilder.rebuild(runDirectory: directory, workerPath: try Tools.workerPath())
-            try Sealing.seal(report, directory: directory, key: key)
-            print("\(report.verdict.rawValue.uppercased()): rebuilt \(report.scenarios.count) scenarios in \(directory)")
+            let unsigned = try Sealing.seal(report, directory: directory, key: key)
+            print("\(report.verdict.rawValue.uppercased()): rebuilt \(Format.count(report.scenarios.count, "scenario")) in \(directory)" + (key == nil ? "" : ", signed again"))
+            if unsigned {
+                let warning = "WARNING: \(directory) was signed; the rebuilt folder is no longer the signed one (\(Attestation.fileName) removed, `ordeal verify --pubkey` will fail). Pass --sign-key KEY (or ORDEAL_SIGNING_KEY) to sign it again"
+                print(warning)
+                Tools.warn(warning)
+            }
             throw ExitCode(report.exitStatus)
         }
     }
@@ -118,11 +142,15 @@ enum Sealing {
         }
     }
 
-    static func seal(_ report: RunReport, directory: String, key: SigningKey?) throws {
+    /// Returns true when, with no key, it removed the attestation of an earlier signing: the
+    /// folder is then no longer the signed one, and the caller must say so.
+    @discardableResult
+    static func seal(_ report: RunReport, directory: String, key: SigningKey?) throws -> Bool {
         let stale = directory + "/" + Attestation.fileName
-        if key == nil, FileManager.default.fileExists(atPath: stale) { try FileManager.default.removeItem(atPath: stale) }
+        let removed = key == nil && FileManager.default.fileExists(atPath: stale)
+        if removed { try FileManager.default.removeItem(atPath: stale) }
         _ = try Manifest.write(directory: directory)
-        guard let key else { return }
+        guard let key else { return removed }
         let counts = Dictionary(grouping: report.scenarios, by: \.verdict).mapValues(\.count)
         let predicate: JSONValue = [
             "verdict": .string(report.verdict.rawValue), "run_id": .string(report.runID),
@@ -134,6 +162,7 @@ enum Sealing {
             "started_at": .string(report.startedAt), "ended_at": .string(report.endedAt),
         ]
         _ = try Attestation.sign(directory: directory, key: key, predicate: predicate)
+        return false
     }
 }
 

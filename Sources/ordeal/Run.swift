@@ -47,10 +47,13 @@ extension Ordeal {
         @Argument(help: "Scenario files or folders of them.")
         var paths: [String] = ["Scenarios"]
 
-        @Option(help: "The run folder (default: Reports/<run id>).")
+        @Option(help: "The run folder (default: Reports/<run id>). It must be new or empty: a run folder holds only its own run's files.")
         var out: String?
 
-        @Option(help: "Use this seed for every scenario instead of their own.")
+        @Flag(help: "Let --out name the folder of a previous run: its files are deleted first.")
+        var replace = false
+
+        @Option(help: "Use this seed for every scenario instead of their own (a whole number from 0 to 9223372036854775807, as report.json stores it).")
         var seed: UInt64?
 
         @Option(help: ArgumentHelp(
@@ -84,10 +87,13 @@ extension Ordeal {
 
         func run() throws {
             let key = try Sealing.signingKey(file: signKey)
+            if let seed, !Seed.isValid(seed) {
+                throw BadInput("--seed \(seed): a seed is \(Seed.rule) (63 bits, so that report.json stores it exactly as printed); use a smaller one")
+            }
             let scenarios = try ScenarioLoader.loadAll(paths: paths)
             let runID = SuiteRunner.newRunID()
             let runDirectory = out ?? "Reports/\(runID)"
-            try Tools.requireWritableDirectory(runDirectory, option: "--out")
+            try Tools.prepareRunFolder(runDirectory, option: "--out", replace: replace)
             // On a terminal a status line is rewritten in place; in CI (or a pipe) only whole lines.
             let interactive = isatty(1) == 1 && ProcessInfo.processInfo.environment["CI"] == nil
             var options = SuiteRunner.Options(
@@ -114,7 +120,7 @@ extension Ordeal {
             let report = try SuiteRunner(options: options).run()
             try Sealing.seal(report, directory: runDirectory, key: key)
             GitHubActions.publish(report)
-            print("\(report.verdict.rawValue.uppercased()): \(report.scenarios.count) scenarios in \(runDirectory) (report.md, report.json)")
+            print("\(report.verdict.rawValue.uppercased()): \(Format.count(report.scenarios.count, "scenario")) in \(runDirectory) (report.md, report.json)")
             throw ExitCode(report.exitStatus)
         }
     }

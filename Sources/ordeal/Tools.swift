@@ -3,6 +3,7 @@ import OrdealModel
 import OrdealSystem
 import OrdealSupport
 import ArgumentParser
+import Evidence
 import Foundation
 
 /// Bad input found while running (a path, a file): reported as one `Error:` line, exit 2.
@@ -51,16 +52,43 @@ enum Tools {
     }
 
     static func requireWritableDirectory(_ path: String, option: String) throws {
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-                throw BadInput("\(option) \(path): cannot create the directory (\(error.localizedDescription)); choose a writable path")
+        switch Posix.kind(path) {
+        case nil:
+            do { try Posix.makeDirectories(path) } catch {
+                throw BadInput("\(option) \(path): cannot create the folder: \(error.reason) (errno \(error.errno), at \(error.subject)); choose a writable path")
             }
-        } else if !isDirectory.boolValue {
-            throw BadInput("\(option) \(path) is a file, not a directory; name a directory")
+        case .directory: break
+        default: throw BadInput("\(option) \(path) is a file, not a folder; name a folder")
         }
         guard FileManager.default.isWritableFile(atPath: path) else {
-            throw BadInput("\(option) \(path) is not writable; choose a writable directory")
+            throw BadInput("\(option) \(path) is not writable; choose a writable folder")
+        }
+    }
+
+    /// A run folder that will hold only the coming run's files: created when missing; an empty
+    /// one is used as it is; one holding a previous run is emptied first only with `replace`
+    /// (`--replace`), and one holding anything else is refused. A manifest and a signature
+    /// must cover this run's files and nothing left over from another.
+    static func prepareRunFolder(_ path: String, option: String, replace: Bool) throws {
+        try requireWritableDirectory(path, option: option)
+        let names: [String]
+        do { names = try Posix.names(in: path).sorted() } catch {
+            throw BadInput("\(option) \(path): cannot list the folder: \(error.reason); choose a readable folder")
+        }
+        guard let first = names.first else { return }
+        let isRun = names.contains(Manifest.fileName) || names.contains("report.json")
+        guard replace else {
+            throw BadInput(
+                "\(option) \(path) already holds \(names.count) file(s) (\(first)\(names.count > 1 ? ", ..." : "")); a run folder holds only its own run's files, so that its manifest and signature cover nothing else: choose a new folder"
+                    + (isRun ? ", or pass --replace to delete the previous run in it" : ""))
+        }
+        guard isRun else {
+            throw BadInput("\(option) \(path) holds files but no Ordeal run (no \(Manifest.fileName) or report.json): --replace deletes only a previous run; choose a new or empty folder")
+        }
+        for name in names {
+            do { try FileManager.default.removeItem(atPath: path + "/" + name) } catch {
+                throw BadInput("\(option) \(path): cannot delete the previous run's \(name) (\(error.localizedDescription)); delete the folder yourself or choose a new one")
+            }
         }
     }
 

@@ -49,7 +49,7 @@ extension ScenarioRun.Outcome {
     /// duration. `ordeal report` reads it back to re-analyse the scenario.
     func json(seed: UInt64) -> JSONValue {
         [
-            "seed": .int(Int64(bitPattern: seed)), "duration_ms": .double(durationMillis),
+            "seed": Seed.json(seed), "duration_ms": .double(durationMillis),
             "problems": .array(problems.map { .string($0) }),
             "faults": .array(faults.map { f in
                 [

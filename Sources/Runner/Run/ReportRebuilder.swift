@@ -22,7 +22,7 @@ public enum ReportRebuilder {
         }
         var report = RunReport(
             runID: URL(fileURLWithPath: runDirectory).lastPathComponent, startedAt: old?["started_at"]?.stringValue ?? "",
-            seedOverride: old?["seed"]?.intValue.map { UInt64(bitPattern: $0) }, scenarios: results,
+            seedOverride: Seed.read(old?["seed"]), scenarios: results,
             durationMillis: old?["duration_ms"]?.doubleValue ?? results.reduce(0) { $0 + $1.durationMillis },
             replayCommand: old?["replay"]?.stringValue ?? "ordeal run")
         report.endedAt = old?["ended_at"]?.stringValue ?? ""
@@ -44,14 +44,14 @@ public enum ReportRebuilder {
         }
         var scenario = try ScenarioLoader.load(yaml: try read("scenario.yaml"), path: dir + "/scenario.yaml")
         let outcome = try JSONParser.parse(try read("outcome.json"))
-        let seedOfOutcome = outcome["seed"]?.intValue.map { UInt64(bitPattern: $0) } ?? scenario.seed
+        let seedOfOutcome = Seed.read(outcome["seed"]) ?? scenario.seed
         if let reason = outcome["not_applicable"]?.stringValue {
             scenario.sourcePath = folder + "/scenario.yaml"
             return .notApplicable(scenario: scenario, seed: seedOfOutcome, reason: reason, folder: folder)
         }
         let history = try History.parse(jsonl: try read("history.jsonl"))
         let final = try? FinalState(json: JSONParser.parse(try read("final-state.json")))
-        let seed = outcome["seed"]?.intValue.map { UInt64(bitPattern: $0) } ?? scenario.seed
+        let seed = Seed.read(outcome["seed"]) ?? scenario.seed
         // An enumerated power loss ran as one scenario per sync point, each in its own folder.
         let name = URL(fileURLWithPath: folder).lastPathComponent
         scenario = SuiteRunner.expandEnumerations(scenario).first { $0.name == name } ?? scenario

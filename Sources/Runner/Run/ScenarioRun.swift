@@ -245,7 +245,7 @@ final class ScenarioRun {
         lastLiveMillis = now()
         let running = order.filter { instances[$0]!.running }.count
         let fired = faults.filter { $0.firedAtMillis != nil }.count
-        live("\(config.scenario.name): \(Int(now())) ms, \(running) workers running, \(acknowledged) ops acknowledged, \(fired)/\(faults.count) faults")
+        live("\(config.scenario.name): \(Int(now())) ms, \(Format.count(running, "worker")) running, \(Format.count(acknowledged, "op")) acknowledged, \(fired)/\(Format.count(faults.count, "fault"))")
     }
 
     private func loop() throws {

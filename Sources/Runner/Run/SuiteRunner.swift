@@ -205,7 +205,7 @@ public struct SuiteRunner {
         let dir = options.runDirectory + "/" + folder
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try Self.write(String(contentsOfFile: scenario.sourcePath, encoding: .utf8), to: dir + "/scenario.yaml")
-        let outcome: JSONValue = ["seed": .int(Int64(bitPattern: seed)), "not_applicable": .string(reason)]
+        let outcome: JSONValue = ["seed": Seed.json(seed), "not_applicable": .string(reason)]
         try Self.write(PrettyJSON.string(outcome), to: dir + "/outcome.json")
         return .notApplicable(scenario: scenario, seed: seed, reason: reason, folder: folder)
     }

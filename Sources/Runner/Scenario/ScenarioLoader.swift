@@ -30,14 +30,15 @@ public enum ScenarioLoader {
         }
     }
 
-    /// The seed of a scenario that gives none: the 64-bit FNV-1a hash of its name's UTF-8 bytes.
+    /// The seed of a scenario that gives none: the 64-bit FNV-1a hash of its name's UTF-8 bytes,
+    /// its top bit cleared (a seed has 63 bits: `Seed`).
     public static func defaultSeed(forName name: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in name.utf8 {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01b3
         }
-        return hash
+        return hash & Seed.max
     }
 
     /// Loads one scenario file.

@@ -66,11 +66,11 @@ extension ScenarioParser {
 
     private mutating func seed(_ node: Node) -> UInt64? {
         if case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any,
-            let value = UInt64(scalar.string)
+            let value = UInt64(scalar.string), Seed.isValid(value)
         {
             return value
         }
-        report(node, "seed", "expected a whole number from 0 to \(UInt64.max); found \(Self.describe(node)) (or remove `seed` to derive it from the name)")
+        report(node, "seed", "expected \(Seed.rule); found \(Self.describe(node)) (or remove `seed` to derive it from the name)")
         return nil
     }
 
