@@ -257,6 +257,7 @@ extension RunnerTests {
     @Test func verifyOfAMissingFolderOrAnUnreadableKeyIsBadInput() throws {
         #expect(try Binaries.run(Binaries.ordeal, ["verify", "/nonexistent/run"]).status == ExitStatus.badInput.rawValue)
         let dir = try Binaries.temporaryDirectory()
+        try "{}".write(toFile: dir + "/report.json", atomically: true, encoding: .utf8)
         let result = try Binaries.run(Binaries.ordeal, ["verify", dir, "--pubkey", dir + "/missing.pub"])
         #expect(result.status == ExitStatus.badInput.rawValue)
         #expect(result.stderr.contains("missing.pub"))

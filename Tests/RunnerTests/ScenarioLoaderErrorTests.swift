@@ -259,11 +259,11 @@ import Testing
     }
 
     @Test func seedMustBeANonNegativeInteger() {
-        for seed in ["-1", "1.5", "abc", "'7'"] {
+        for seed in ["-1", "1.5", "abc", "'7'", "9223372036854775808"] {
             let problem = loaderProblem("seed: \(seed)\n" + minimalWorkers)
             #expect(problem?.line == 1)
             #expect(problem?.field == "seed")
-            #expect(problem?.message.contains("expected a whole number from 0 to 18446744073709551615") == true)
+            #expect(problem?.message.contains("expected a whole number from 0 to 9223372036854775807") == true)
         }
     }
 
