@@ -9,11 +9,19 @@ public enum ScenarioJudgement {
     /// state: then no invariant can be judged and only the history-only checks run.
     /// With `performanceAdvisory` (a worker of the user's own), recovery limits are judged
     /// apart from `recovery-time`, as performance checks, so that they can be reported without
-    /// deciding the verdict.
+    /// deciding the verdict. With `clock` (milliseconds, the caller's; this module reads none),
+    /// each check carries how long it took to judge.
     public static func checks(
         scenario: Scenario, history: History, final: FinalState?, latency: [String: LatencySummary],
-        performanceAdvisory: Bool = false
+        performanceAdvisory: Bool = false, clock: (() -> Double)? = nil
     ) -> [CheckResult] {
+        func timed(_ judge: () -> [CheckResult]) -> [CheckResult] {
+            guard let clock else { return judge() }
+            let start = clock()
+            let results = judge()
+            let each = (clock() - start) / Double(max(results.count, 1))
+            return results.map { var r = $0; r.elapsedMillis = each; return r }
+        }
         var checks: [CheckResult] = []
         let limits = scenario.thresholdsOnItsBackend
         if let final {
@@ -25,17 +33,17 @@ public enum ScenarioJudgement {
                     checks.append(CheckResult(name: name, verdict: .unknown, detail: "no checker is named \(name)"))
                     continue
                 }
-                let result = checker.check(history: history, final: final, context: context)
+                let result = timed { [checker.check(history: history, final: final, context: context)] }[0]
                 // Run because the scenario names no checks: one with nothing to judge does not apply.
                 if scenario.checks.isEmpty && !result.judgedSomething { continue }
                 checks.append(result)
             }
         }
-        if !scenario.expectations.isEmpty { checks.append(ExpectedWorkChecker.check(scenario.expectations, history)) }
-        checks += PremiseChecker.check(scenario.premises, history: history, final: final)
-        checks.append(WorkersExitCleanChecker.check(history))
-        checks += LatencyThresholds.check(limits, latency: latency)
-        if performanceAdvisory { checks += LatencyThresholds.recovery(limits, history: history) }
+        if !scenario.expectations.isEmpty { checks += timed { [ExpectedWorkChecker.check(scenario.expectations, history)] } }
+        for premise in scenario.premises { checks += timed { PremiseChecker.check([premise], history: history, final: final) } }
+        checks += timed { [WorkersExitCleanChecker.check(history)] }
+        for limit in limits { checks += timed { LatencyThresholds.check([limit], latency: latency) } }
+        if performanceAdvisory { checks += timed { LatencyThresholds.recovery(limits, history: history) } }
         return checks.map { ExpectedFailures.judge($0, scenario.expectedFailures) }
     }
 

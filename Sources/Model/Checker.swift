@@ -33,6 +33,8 @@ public struct CheckResult: Sendable, Hashable {
     /// False when the checker found nothing to judge (its verdict is then `unknown`): a check
     /// the scenario named fails to prove anything; one it did not name is left out.
     public var judgedSomething = true
+    /// How long judging took, in milliseconds, when the caller measured it (JUnit's `time`).
+    public var elapsedMillis: Double?
 
     public init(name: String, verdict: Verdict, detail: String, counterexample: [JSONValue] = [], measurements: [String: Double] = [:]) {
         self.name = name

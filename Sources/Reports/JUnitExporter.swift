@@ -2,10 +2,15 @@ import OrdealModel
 import OrdealSupport
 
 /// `junit.xml`: the run as JUnit XML, the dialect the GitHub, GitLab and Jenkins test
-/// reporters read. One `<testsuite>` per scenario, one `<testcase>` per check (thresholds
+/// reporters read. One `<testsuite>` per scenario: a `run` test case first, the scenario's own
+/// run (workers, faults, the final state read), then one `<testcase>` per check (thresholds
 /// included); a failed check carries a `<failure>` with its counterexample, an unknown one an
 /// `<error>`, and a scenario with harness problems gets an extra `harness` test case that errs.
-/// Times are in seconds with a `.` decimal whatever the machine's locale.
+/// A check declared an expected failure that failed as declared is `<skipped
+/// type="expected-failure">` with the reason, as pytest writes an xfail, and its name says so.
+/// Each case's `time` is what it took (the run's wall time, each check's judging time), so a
+/// suite's cases add up to its time. Property names carry the scenario's name, unique in the
+/// file. Times are in seconds with a `.` decimal whatever the machine's locale.
 public struct JUnitExporter: ReportExporter {
     public var fileName: String { "junit.xml" }
     /// Counterexample items written into a `<failure>` (the rest are in `report.json`).
@@ -24,10 +29,14 @@ public struct JUnitExporter: ReportExporter {
 
     /// What a scenario adds up to: a test per check, plus the harness test when it has problems.
     static func counts(_ s: ScenarioResult) -> Counts {
-        var c = Counts()
+        var c = Counts(tests: s.notApplicable == nil ? 1 : 0)
         for check in s.checks {
             c.tests += 1
             if Self.isAdvisory(check, in: s) { continue }
+            if Self.failedAsDeclared(check) {
+                c.skipped += 1
+                continue
+            }
             switch check.verdict {
             case .pass: break
             case .fail: c.failures += 1
@@ -44,6 +53,14 @@ public struct JUnitExporter: ReportExporter {
             c.errors += 1
         }
         return c
+    }
+
+    /// A check declared an expected failure that failed as declared (a measured limitation).
+    static func failedAsDeclared(_ check: CheckResult) -> Bool { check.expectedFailure != nil && check.verdict == .pass }
+
+    /// The wall time of the scenario's run itself: its duration less the checks' judging.
+    static func runMillis(_ s: ScenarioResult) -> Double {
+        max(s.durationMillis - s.checks.reduce(0) { $0 + ($1.elapsedMillis ?? 0) }, 0)
     }
 
     public func render(_ report: RunReport) -> String {
@@ -70,11 +87,25 @@ public struct JUnitExporter: ReportExporter {
             ("backend", "\(s.scenario.backend):\(s.scenario.durability)"),
             ("replay", "ordeal run \(s.scenario.sourcePath) --seed \(s.seed)"), ("history", s.folder + "/history.jsonl"),
         ]
-        for (key, value) in properties { xml += "      <property name=\(attr(key)) value=\(attr(value))/>\n" }
+        // Named after the scenario: readers that merge every suite (xunitparser) need them unique.
+        for (key, value) in properties { xml += "      <property name=\(attr(name + "." + key)) value=\(attr(value))/>\n" }
         xml += "    </properties>\n"
         let classname = "ordeal." + name
+        if s.notApplicable == nil {
+            xml += "    <testcase name=\"run\" classname=\(attr(classname)) time=\"\(Format.seconds(millis: Self.runMillis(s)))\">\n"
+            xml += "      <system-out>" + text("\(Format.count(s.acknowledged, "acknowledged op")), \(Format.count(s.faults.count, "fault")); replay: ordeal run \(s.scenario.sourcePath) --seed \(s.seed)") + "</system-out>\n"
+            xml += "    </testcase>\n"
+        }
         for check in s.checks {
-            xml += "    <testcase name=\(attr(check.name)) classname=\(attr(classname)) time=\"0.000\">\n"
+            let time = Format.seconds(millis: check.elapsedMillis ?? 0)
+            if Self.failedAsDeclared(check) {
+                xml += "    <testcase name=\(attr(check.name + " [expected failure]")) classname=\(attr(classname)) time=\"\(time)\">\n"
+                xml += "      <skipped type=\"expected-failure\" message=\(attr("expected failure: " + (check.expectedFailure ?? "")))/>\n"
+                xml += "      <system-out>" + text(systemOut(check)) + "</system-out>\n"
+                xml += "    </testcase>\n"
+                continue
+            }
+            xml += "    <testcase name=\(attr(check.name)) classname=\(attr(classname)) time=\"\(time)\">\n"
             if Self.isAdvisory(check, in: s) {
                 // A performance result that does not decide the verdict: shown, never a failure.
                 xml += "      <system-out>" + text("performance, not deciding the verdict: \(check.verdict.rawValue): \(check.detail)") + "</system-out>\n"

@@ -159,13 +159,14 @@ private func isDotDecimal(_ text: String) -> Bool {
         let root = try #require(tree.elements.first)
         #expect(root.name == "testsuites")
         #expect(root.attributes["name"] == "ordeal")
-        // alpha: 3 tests, 1 failure; beta: 2 checks + harness, 2 errors; gamma: 1 test.
-        #expect(root.attributes["tests"] == "7")
+        // Each suite: the run, then its checks. alpha: run + 3, 1 failure; beta: run + 2 checks
+        // + harness, 2 errors; gamma: run + 1.
+        #expect(root.attributes["tests"] == "10")
         #expect(root.attributes["failures"] == "1")
         #expect(root.attributes["errors"] == "2")
         let suites = tree.all("testsuite")
         #expect(suites.map { $0.attributes["name"] } == ["alpha", "beta & co", "gamma"])
-        let expected = [("3", "1", "0"), ("3", "0", "2"), ("1", "0", "0")]
+        let expected = [("4", "1", "0"), ("4", "0", "2"), ("2", "0", "0")]
         for (suite, (tests, failures, errors)) in zip(suites, expected) {
             #expect(suite.attributes["tests"] == tests)
             #expect(suite.attributes["failures"] == failures)
@@ -193,13 +194,45 @@ private func isDotDecimal(_ text: String) -> Bool {
         let xml = string(try JUnitExporter().serialize(sampleReport()))
         let tree = try #require(XMLTree.parse(xml))
         let times = tree.elements.compactMap { $0.attributes["time"] }
-        #expect(times.count == 1 + 3 + 7)
+        #expect(times.count == 1 + 3 + 10)
         for time in times { #expect(time.wholeMatch(of: /[0-9]+\.[0-9]{3}/) != nil, "time \(time)") }
         #expect(tree.elements.first?.attributes["time"] == "61.235")
         #expect(tree.all("testsuite").first?.attributes["time"] == "2.346")
         #expect(Format.seconds(millis: 0.4) == "0.000")
         #expect(Format.fixed(-2.5, 1) == "-2.5")
         #expect(Format.fixed(1e20, 1).allSatisfy { $0 != "," && $0 != "e" })
+    }
+
+    /// Each case takes its own time (the run's wall time, each check's judging), so a suite's
+    /// cases add up to its time; an expected failure is a skip that says so; property names are
+    /// unique in the file.
+    @Test func casesCarryTheirTimesExpectedFailuresShowAsSkipsAndPropertiesAreUnique() throws {
+        var judged = CheckResult(name: "acked-durable", verdict: .pass, detail: "all 9 acknowledged writes are in the final state")
+        judged.elapsedMillis = 12
+        var limitation = CheckResult(name: "acked-durable", verdict: .pass, detail: "failed as declared (known limitation: normal loses)")
+        limitation.expectedFailure = "normal loses"
+        limitation.elapsedMillis = 8
+        let a = scenarioResult("a", checks: [judged], durationMillis: 1_500)
+        let b = scenarioResult("b", checks: [limitation], durationMillis: 700)
+        let report = RunReport(
+            runID: "r", startedAt: "2025-01-01T00:00:00Z", seedOverride: nil, scenarios: [a, b], durationMillis: 2_300,
+            replayCommand: "ordeal run")
+        let tree = try #require(XMLTree.parse(string(try JUnitExporter().serialize(report))))
+        let suites = tree.all("testsuite")
+        for suite in suites {
+            let cases = tree.children(of: suite, "testcase")
+            #expect(cases.first?.attributes["name"] == "run")
+            let sum = cases.compactMap { Double($0.attributes["time"] ?? "") }.reduce(0, +)
+            #expect(abs(sum - (Double(suite.attributes["time"] ?? "") ?? -1)) < 0.0015, "cases add up to the suite")
+        }
+        #expect(tree.all("testcase").first { $0.attributes["name"] == "acked-durable" }?.attributes["time"] == "0.012")
+        #expect(tree.all("testcase").first { $0.attributes["name"] == "run" }?.attributes["time"] == "1.488")
+        let skipped = try #require(tree.all("skipped").first)
+        #expect(skipped.attributes["type"] == "expected-failure" && skipped.attributes["message"] == "expected failure: normal loses")
+        #expect(tree.all("testcase").contains { $0.attributes["name"] == "acked-durable [expected failure]" })
+        #expect(suites.last?.attributes["skipped"] == "1" && tree.elements.first?.attributes["skipped"] == "1")
+        let properties = tree.all("property").compactMap { $0.attributes["name"] }
+        #expect(Set(properties).count == properties.count && properties.contains("a.seed") && properties.contains("b.seed"))
     }
 
     @Test func escapesXMLSpecialCharacters() throws {

@@ -17,7 +17,8 @@ enum Analysis {
         result.performanceAdvisory = performanceAdvisory
         measure(history: history, faults: faults, into: &result)
         result.checks = ScenarioJudgement.checks(
-            scenario: scenario, history: history, final: final, latency: result.latency, performanceAdvisory: performanceAdvisory)
+            scenario: scenario, history: history, final: final, latency: result.latency, performanceAdvisory: performanceAdvisory,
+            clock: { Double(Posix.monotonicNanos()) / 1_000_000 })
         result.verdict = ScenarioJudgement.verdict(
             checks: result.checks, problems: problems, hasFinalState: final != nil, performanceAdvisory: performanceAdvisory)
         return result
