@@ -14,6 +14,8 @@ struct Ordeal: ParsableCommand {
     /// only a failed check may return.
     static func main() {
         do {
+            // `ordeal` alone runs nothing: a usage error (2), with the help that teaches.
+            guard CommandLine.arguments.count > 1 else { fail(helpMessage(), .badInput, prefix: "") }
             var command = try parseAsRoot()
             try command.run()
         } catch let error as any ExitStatusProviding {
@@ -47,6 +49,8 @@ struct Ordeal: ParsableCommand {
               ordeal keygen   make a key pair for signing runs
               ordeal demo     kill a task run, restart it, check that it resumed
               ordeal bench    latency percentiles of the core beside SQLite's floor
+              ordeal worker   check that a worker of your own speaks the protocol
+              ordeal shim     run a command with the fault shim loaded (faults by hand)
 
             \(ExitStatus.helpText)
             """,

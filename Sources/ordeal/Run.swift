@@ -19,7 +19,8 @@ extension Ordeal {
                 file is validated before anything runs. Scenarios run one after another;
                 each spawns its workers (ordeal-worker, or a command of your own speaking
                 docs/worker-protocol.md) in process groups of their own, injects the faults
-                of its schedule (kill, pause), records every event, exit, fault and heal to
+                of its schedule (\(FaultKind.allCases.map(\.rawValue).joined(separator: ", "));
+                docs/faults.md), records every event, exit, fault and heal to
                 history.jsonl, reads the final state with a reader worker, and runs its
                 checkers on the history and that state.
 
@@ -27,7 +28,8 @@ extension Ordeal {
                 the newest) holds report.json, report.md, report.html, junit.xml, plots/,
                 per scenario its history, final state and workers' standard error, and
                 manifest.json (the SHA-256 of every file); with a signing key,
-                attestation.dsse.json. Check it with `ordeal verify DIR --pubkey KEY.pub`. A
+                attestation.dsse.json. Check it with `ordeal verify DIR --pubkey KEY.pub`.
+                The folder must be new or empty (--replace empties a previous run's). A
                 scenario is pass, fail, or unknown when the harness itself broke (a worker
                 never got ready, a fault never fired, a timeout): never a pass by default.
 

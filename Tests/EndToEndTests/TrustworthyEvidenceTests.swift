@@ -1,4 +1,5 @@
 import Foundation
+import OrdealModel
 import OrdealSupport
 import Testing
 
@@ -100,5 +101,36 @@ import Testing
         #expect(again["scenarios"]?.arrayValue?.first?["seed"]?.intValue == seed)
         let tooBig = try Binaries.run(Binaries.ordeal, ["run", file, "--out", dir + "/big", "--seed", "9223372036854775808"])
         #expect(tooBig.status == ExitStatus.badInput.rawValue && tooBig.stderr.contains("from 0 to 9223372036854775807"))
+    }
+}
+
+/// Each documented exit code of `ordeal report` and the bare `ordeal`, through the binary
+/// (issue #12, point 6; run, verify and bench have theirs in their own suites).
+@Suite struct ExitCodeContractTests {
+    @Test func reportExitsWithTheRebuiltVerdictAndTwoOnAFolderThatHoldsNoRun() throws {
+        let dir = try Binaries.temporaryDirectory()
+        let file = dir + "/lost.yaml"
+        try """
+            name: lost
+            workers:
+              - {role: checkpoint-writer, params: {task: t, count: 30}}
+            checks: [acked-durable]
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let failing = try Binaries.run(Binaries.ordeal, ["run", file, "--out", dir + "/fail", "--worker", "\(Binaries.faultyWorker) --fault lost-ack"])
+        #expect(failing.status == ExitStatus.failed.rawValue, "\(failing.stdout)\(failing.stderr)")
+        #expect(try Binaries.run(Binaries.ordeal, ["report", dir + "/fail"]).status == ExitStatus.failed.rawValue)
+        let passing = try Binaries.run(Binaries.ordeal, ["run", file, "--out", dir + "/pass"])
+        #expect(passing.status == 0)
+        #expect(try Binaries.run(Binaries.ordeal, ["report", dir + "/pass"]).status == 0)
+        let missing = try Binaries.run(Binaries.ordeal, ["report", dir + "/nowhere"])
+        #expect(missing.status == ExitStatus.badInput.rawValue && missing.stderr.contains("not an Ordeal run folder"), "\(missing.stderr)")
+    }
+
+    @Test func ordealAloneIsAUsageErrorThatPrintsTheHelp() throws {
+        let bare = try Binaries.run(Binaries.ordeal, [])
+        #expect(bare.status == ExitStatus.badInput.rawValue)
+        #expect(bare.stderr.contains("ordeal run") && bare.stderr.contains("ordeal shim") && bare.stderr.contains("ordeal worker"))
+        let help = try Binaries.run(Binaries.ordeal, ["run", "--help"])
+        #expect(help.status == 0 && FaultKind.allCases.allSatisfy { help.stdout.contains($0.rawValue) }, "\(help.stdout)")
     }
 }

@@ -12,7 +12,7 @@ public enum ReportRebuilder {
     public static func rebuild(runDirectory: String, workerPath: String) throws -> RunReport {
         let scenariosDirectory = runDirectory + "/scenarios"
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: scenariosDirectory), !names.isEmpty else {
-            throw RunnerError.io("\(runDirectory) has no scenarios/ folder: name the folder of a run (e.g. Reports/latest)")
+            throw BadInput("\(runDirectory) is not an Ordeal run folder (no scenarios/ in it): name the folder `ordeal run --out` wrote, e.g. Reports/latest")
         }
         let old = (try? String(contentsOfFile: runDirectory + "/report.json", encoding: .utf8)).flatMap { try? JSONParser.parse($0) }
         var results: [ScenarioResult] = []
