@@ -1,9 +1,12 @@
 import OrdealModel
 import OrdealSupport
 
-/// `report.md`: for a person. The verdict first, then a table of scenarios, then each
-/// scenario's checks (failures with their counterexamples), faults and latencies, and the
-/// commands to replay. Every figure comes from the run.
+/// `report.md`: for a person. The verdict first, then a table of scenarios, how to verify the
+/// run, then each scenario's checks (failures with their counterexamples), faults and
+/// latencies, and the commands to replay. Every figure comes from the run. The scenarios one
+/// file enumerates (`{enumerate: N}`) are one family: one row and one section with the count
+/// per verdict and the worst figures, and a full section only for a member that did not pass
+/// (every member's detail stays in report.json and report.html).
 enum MarkdownReport {
     static func render(_ report: RunReport) -> String {
         var md = "# Ordeal run \(report.runID): **\(report.verdict.rawValue.uppercased())**\n\n"
@@ -15,15 +18,48 @@ enum MarkdownReport {
         if let worker = report.worker { md += "Judged: \(escape(worker.summary)).\n\n" }
         md += "| scenario | verdict | checks | faults | acknowledged ops | recovery p50 | duration |\n"
         md += "|---|---|---|---|---|---|---|\n"
-        for s in report.scenarios {
+        let families = Family.group(report.scenarios)
+        for family in families {
+            guard let s = family.only else {
+                md += "| \(family.name) (\(family.members.count) enumerated) | \(family.verdict.rawValue) (\(family.tally)) "
+                md += "| \(family.checksPassed) | \(family.members.reduce(0) { $0 + $1.faults.count }) "
+                md += "| \(family.members.reduce(0) { $0 + $1.acknowledged }) | worst \(family.worstRecovery.map { Format.micros($0.p50_us) } ?? "-") "
+                md += "| \(Format.micros(family.members.reduce(0) { $0 + $1.durationMillis } * 1000)) |\n"
+                continue
+            }
             let passed = s.checks.filter { $0.verdict == .pass }.count
             let checks = s.notApplicable == nil ? "\(passed)/\(s.checks.count)" : "-"
             md += "| \(s.scenario.name) | \(s.verdict.rawValue) | \(checks) | \(s.faults.count) "
             md += "| \(s.acknowledged) | \(s.recovery.map { Format.micros($0.p50_us) } ?? "-") | \(Format.micros(s.durationMillis * 1000)) |\n"
         }
         md += "\nReplay: `\(report.replayCommand)`\n"
+        md += "\n## Verify this run\n\n```sh\n\(VerifyInstructions.command(report))\n```\n\n\(VerifyInstructions.explanation(report))\n"
         md += limitations(report)
-        for s in report.scenarios { md += "\n" + section(s) }
+        for family in families {
+            if let s = family.only {
+                md += "\n" + section(s)
+            } else {
+                md += "\n" + familySection(family)
+                for s in family.members where s.verdict != .pass { md += "\n" + section(s) }
+            }
+        }
+        return md
+    }
+
+    /// An enumerated family in one section: its verdicts and its worst figures.
+    private static func familySection(_ family: Family) -> String {
+        var md = "## \(family.name) (\(family.members.count) enumerated): \(family.verdict.rawValue)\n\n"
+        if let description = family.members.first?.scenario.description, !description.isEmpty { md += description + "\n\n" }
+        md += "File `\(family.file)`: \(family.tally). Each member's checks, faults and latencies are in report.json and report.html"
+        md += family.members.contains { $0.verdict != .pass } ? "; the members that did not pass follow in full.\n\n" : ".\n\n"
+        md += "| worst | value | member |\n|---|---|---|\n"
+        if let (s, d) = family.worst({ $0.durationMillis }) { md += "| duration | \(Format.micros(d * 1000)) | \(s.scenario.name) |\n" }
+        if let (s, r) = family.worst({ $0.recovery?.p50_us }) { md += "| recovery p50 | \(Format.micros(r)) | \(s.scenario.name) |\n" }
+        if let (s, r) = family.worst({ $0.recovery?.max_us }) { md += "| recovery max | \(Format.micros(r)) | \(s.scenario.name) |\n" }
+        for op in Set(family.members.flatMap(\.latency.keys)).sorted() {
+            if let (s, p) = family.worst({ $0.latency[op]?.p99_us }) { md += "| \(op) p99 | \(Format.micros(p)) | \(s.scenario.name) |\n" }
+        }
+        if let (s, n) = family.worst({ -Double($0.acknowledged) }) { md += "| fewest acknowledged ops | \(Int(-n)) | \(s.scenario.name) |\n" }
         return md
     }
 

@@ -22,6 +22,10 @@ public struct RunReport: Sendable {
     /// False while the run is going (report.json is rewritten after every scenario): such a
     /// report's verdict is `unknown`, so a run that was killed never reads as passed.
     public var complete = true
+    /// The run folder, as given (the reports' "Verify this run" command names it).
+    public var folder = ""
+    /// The id of the key the run is signed with (SHA-256 of its SPKI DER), or nil when unsigned.
+    public var signingKeyID: String?
 
     public init(
         runID: String, startedAt: String, seedOverride: UInt64?, scenarios: [ScenarioResult], durationMillis: Double,
@@ -64,7 +68,7 @@ public struct RunReport: Sendable {
     public var countsSentence: String {
         let c = counts
         let judged = scenarios.count - (c[.notApplicable] ?? 0)
-        var text = "\(scenarios.count) scenarios: \(c[.pass] ?? 0) passed, \(c[.fail] ?? 0) failed, \(c[.unknown] ?? 0) unknown"
+        var text = "\(Format.count(scenarios.count, "scenario")): \(c[.pass] ?? 0) passed, \(c[.fail] ?? 0) failed, \(c[.unknown] ?? 0) unknown"
         if let na = c[.notApplicable], na > 0 {
             text += ", \(na) not applicable (\(judged) judged the worker\(requireAll ? "; --require-all: each not-applicable one fails the run" : ""))"
         }

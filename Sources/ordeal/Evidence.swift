@@ -114,7 +114,8 @@ extension Ordeal {
         func run() throws {
             let key = try Sealing.signingKey(file: signKey)
             let directory = URL(fileURLWithPath: self.directory).resolvingSymlinksInPath().path
-            let report = try ReportRebuilder.rebuild(runDirectory: directory, workerPath: try Tools.workerPath())
+            let report = try ReportRebuilder.rebuild(
+                runDirectory: directory, workerPath: try Tools.workerPath(), signingKeyID: key?.publicKey.keyID)
             let unsigned = try Sealing.seal(report, directory: directory, key: key)
             print("\(report.verdict.rawValue.uppercased()): rebuilt \(Format.count(report.scenarios.count, "scenario")) in \(directory)" + (key == nil ? "" : ", signed again"))
             if unsigned {

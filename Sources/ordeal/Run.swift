@@ -106,6 +106,8 @@ extension Ordeal {
                     fflush(nil)
                 })
             options.shimAlways = shim == .always
+            options.runID = runID
+            options.signingKeyID = key?.publicKey.keyID
             if let command = worker ?? ProcessInfo.processInfo.environment["ORDEAL_WORKER_COMMAND"].flatMap({ $0.isEmpty ? nil : $0 }) {
                 options.workerCommand = try Tools.words(command, option: "--worker")
             }

@@ -273,7 +273,7 @@ private func isDotDecimal(_ text: String) -> Bool {
         let verdictAt = try #require(html.range(of: "<h1>")).lowerBound
         let tableAt = try #require(html.range(of: "<table>")).lowerBound
         #expect(verdictAt < tableAt)
-        #expect(tree.all("h2").map(\.text) == ["alpha: FAIL", "beta & co: UNKNOWN", "gamma: PASS"])
+        #expect(tree.all("h2").map(\.text) == ["Verify this run", "alpha: FAIL", "beta & co: UNKNOWN", "gamma: PASS"])
         // The failed check's counterexample, the faults, latencies and replay commands.
         #expect(tree.all("pre").contains { $0.text.contains("{\"key\":\"k<1>&\",\"rule\":\"two holders\"}") })
         #expect(tree.all("pre").contains { $0.text == "ordeal run Scenarios/alpha.yaml --seed 42" })

@@ -9,7 +9,8 @@ import OrdealSupport
 /// (each scenario's scenario.yaml, history.jsonl, final-state.json and outcome.json) without
 /// running anything, as Jepsen's analyze does: a fixed checker is applied to an old run.
 public enum ReportRebuilder {
-    public static func rebuild(runDirectory: String, workerPath: String) throws -> RunReport {
+    /// `signingKeyID`: the key the rebuilt folder will be signed with (nil: unsigned).
+    public static func rebuild(runDirectory: String, workerPath: String, signingKeyID: String? = nil) throws -> RunReport {
         let scenariosDirectory = runDirectory + "/scenarios"
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: scenariosDirectory), !names.isEmpty else {
             throw BadInput("\(runDirectory) is not an Ordeal run folder (no scenarios/ in it): name the folder `ordeal run --out` wrote, e.g. Reports/latest")
@@ -21,11 +22,14 @@ public enum ReportRebuilder {
             results.append(try rebuildScenario(folder: "scenarios/\(name)", runDirectory: runDirectory))
         }
         var report = RunReport(
-            runID: URL(fileURLWithPath: runDirectory).lastPathComponent, startedAt: old?["started_at"]?.stringValue ?? "",
+            runID: old?["run_id"]?.stringValue ?? URL(fileURLWithPath: runDirectory).lastPathComponent,
+            startedAt: old?["started_at"]?.stringValue ?? "",
             seedOverride: Seed.read(old?["seed"]), scenarios: results,
             durationMillis: old?["duration_ms"]?.doubleValue ?? results.reduce(0) { $0 + $1.durationMillis },
             replayCommand: old?["replay"]?.stringValue ?? "ordeal run")
         report.endedAt = old?["ended_at"]?.stringValue ?? ""
+        report.folder = runDirectory
+        report.signingKeyID = signingKeyID
         // A run that was cut short stays incomplete when its reports are rebuilt.
         report.complete = old?["complete"]?.boolValue ?? false
         report.environment = old?["environment"]?.objectValue?.compactMapValues(\.stringValue) ?? [:]

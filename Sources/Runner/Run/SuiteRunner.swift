@@ -33,6 +33,12 @@ public struct SuiteRunner {
         public var requireAll = false
         /// Every scenario's liveness budget instead of its own (`--liveness`), for a slower core.
         public var livenessMillis: Int64?
+        /// The run's id (`newRunID()`): the folder's name by default, but a run into a folder
+        /// of the user's own keeps its own id (nil: the folder's name).
+        public var runID: String?
+        /// The key id of the key the run will be signed with, for the reports' "Verify this
+        /// run" section (nil: unsigned).
+        public var signingKeyID: String?
 
         public init(
             scenarios: [Scenario], paths: [String], runDirectory: String, latestLink: String?, seedOverride: UInt64?,
@@ -68,13 +74,15 @@ public struct SuiteRunner {
         var seedArgument = ""
         if let seed = options.seedOverride { seedArgument = " --seed \(seed)" }
         var report = RunReport(
-            runID: URL(fileURLWithPath: options.runDirectory).lastPathComponent, startedAt: iso,
+            runID: options.runID ?? URL(fileURLWithPath: options.runDirectory).lastPathComponent, startedAt: iso,
             seedOverride: options.seedOverride, scenarios: [], durationMillis: 0,
             replayCommand: "ordeal run \(options.paths.joined(separator: " "))\(seedArgument)\(options.backend.map { " --backend \($0.name)" } ?? "")"
                 + (options.workerCommand.map { " --worker '\($0.joined(separator: " "))'" } ?? "")
                 + (options.livenessMillis.map { " --liveness \($0)ms" } ?? "") + (options.requireAll ? " --require-all" : "")
                 + (options.enforceThresholds ? " --enforce-thresholds" : ""))
         report.complete = false
+        report.folder = options.runDirectory
+        report.signingKeyID = options.signingKeyID
         report.environment = RunEnvironment.capture(dataDirectory: options.runDirectory)
         report.sourceCommit = RunEnvironment.sourceCommit()
         if let link = options.latestLink { try Self.pointLink(link, at: options.runDirectory) }
