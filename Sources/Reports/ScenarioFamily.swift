@@ -10,8 +10,9 @@ struct Family {
     static func group(_ scenarios: [ScenarioResult]) -> [Family] {
         var order: [String] = []
         var byFile: [String: [ScenarioResult]] = [:]
-        for s in scenarios {
-            let file = s.scenario.sourcePath
+        for (i, s) in scenarios.enumerated() {
+            // A scenario that names no file (built in code) is a family of its own.
+            let file = s.scenario.sourcePath.isEmpty ? "\u{0}\(i)" : s.scenario.sourcePath
             if byFile[file] == nil { order.append(file) }
             byFile[file, default: []].append(s)
         }
