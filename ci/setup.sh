@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Ordeal needs on a fresh Debian machine with Swift 6.3: the system SQLite and
-# libunwind headers, and PostgreSQL for the postgres backend (ci/postgres.sh). Safe to run
+# libunwind headers, PostgreSQL for the postgres backend (ci/postgres.sh), and xmllint for the
+# independent check of junit.xml (ci/independent-check.sh). Safe to run
 # again: it installs only what is missing.
 set -euo pipefail
 
 need=()
-for pkg in libsqlite3-dev libunwind-dev postgresql; do
+for pkg in libsqlite3-dev libunwind-dev postgresql libxml2-utils; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if ((${#need[@]})); then
