@@ -42,7 +42,9 @@ public struct LivenessChecker: Checker {
             if let progress {
                 let after = progress.tMillis - reference.tMillis
                 measurements["progress_after_recovery_ms"] = after
-                timing = "the last progress came \(Self.format(after)) ms after the last recovery"
+                timing = after >= 0
+                    ? "the last progress came \(Self.format(after)) ms after the last recovery"
+                    : "the last progress came \(Self.format(-after)) ms before the last recovery, which found nothing left to do"
                 if after > Double(context.livenessMillis) {
                     findings.violation(
                         "slow-progress-after-recovery", key: progress.worker ?? progress.key ?? "history",

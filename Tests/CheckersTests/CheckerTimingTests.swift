@@ -20,6 +20,17 @@ import OrdealModel
         #expect(result.measurements["progress_after_recovery_ms"] == 250)
     }
 
+    /// A heal after the last progress is no negative delay: the detail says the recovery came last.
+    @Test func progressBeforeTheLastRecoveryIsSaidSoNotAsANegativeDelay() {
+        let events = [
+            event("spawn", "w-0"), op("lease.complete", "i1", "ok", t: 300), event("fault", "w-0", t: 200, ["kind": "pause"]),
+            event("heal", "w-0", t: 304.6), event("done", "w-0", t: 302),
+        ]
+        let result = check(checker, events, done, context: CheckContext(livenessMillis: 1000))
+        #expect(result.verdict == .pass)
+        #expect(result.detail.contains("2.6 ms before the last recovery") && !result.detail.contains("-"), "\(result.detail)")
+    }
+
     @Test func pendingWorkItemFailsLiveness() {
         var final = done
         final.workItems.append(item("i3", "pending", released: nil, output: nil))

@@ -242,13 +242,22 @@ import Testing
         #expect(problems[4].message.contains("put the percentiles inside it"))
     }
 
+    /// Latencies are reported in µs, so thresholds are written in them too; a duration kept
+    /// in whole milliseconds that rounds to 0 is refused, not run as 0.
+    @Test func thresholdsTakeMicrosecondsAndAMillisecondDurationNeverRoundsToZero() throws {
+        let scenario = try ScenarioLoader.load(yaml: minimalWorkers + "thresholds: [{op: x, p50: 800us, p99: 1500µs}]\n", path: "t.yaml")
+        #expect(scenario.thresholds.map(\.maxMicros) == [800, 1_500])
+        let problem = loaderProblem("timeout: 300us\n" + minimalWorkers)
+        #expect(problem?.field == "timeout" && problem?.message.contains("rounds to 0") == true)
+    }
+
     @Test func aDurationWithoutAKnownUnitSaysHowToWriteIt() {
         let yaml = "timeout: 60\nliveness: 5h\n" + minimalWorkers + "thresholds: [{op: x, p99: fast}]\n"
         let problems = loaderProblems(yaml)
         #expect(problems.map(\.field) == ["timeout", "liveness", "thresholds[0].p99"])
         #expect(problems.map(\.line) == [1, 2, 4])
-        #expect(problems[0].message == "'60' has no unit; write a number followed by ms, s or m, e.g. 250ms, 1.5s, 2m")
-        #expect(problems[1].message == "unknown unit 'h' in '5h'; write a number followed by ms, s or m, e.g. 250ms, 1.5s, 2m")
+        #expect(problems[0].message == "'60' has no unit; write a number followed by us (or µs), ms, s or m, e.g. 800us, 250ms, 1.5s, 2m")
+        #expect(problems[1].message == "unknown unit 'h' in '5h'; write a number followed by us (or µs), ms, s or m, e.g. 800us, 250ms, 1.5s, 2m")
         #expect(problems[2].message.contains("'fast' is not a duration"))
     }
 

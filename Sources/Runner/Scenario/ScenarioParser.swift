@@ -158,16 +158,23 @@ struct ScenarioParser {
     }
 
     mutating func millis(_ node: Node, _ field: String, positive: Bool = false) -> Int64? {
-        duration(node, field, positive: positive).map { Int64(($0 / 1000).rounded()) }
+        guard let micros = duration(node, field, positive: positive) else { return nil }
+        let millis = Int64((micros / 1000).rounded())
+        if positive && millis == 0 {
+            report(node, field, "is kept in whole milliseconds, and this rounds to 0; write at least 1ms")
+            return nil
+        }
+        return millis
     }
 
     struct DurationMessage: Error {
         let text: String
     }
 
-    /// Parses `250ms`, `1.5s`, `2m` into microseconds; the failure is the message to report.
+    /// Parses `800us` (or `800µs`), `250ms`, `1.5s`, `2m` into microseconds, the unit every
+    /// latency is reported in; the failure is the message to report.
     static func parseDuration(_ text: String) -> Result<Double, DurationMessage> {
-        let howTo = "write a number followed by ms, s or m, e.g. 250ms, 1.5s, 2m"
+        let howTo = "write a number followed by us (or µs), ms, s or m, e.g. 800us, 250ms, 1.5s, 2m"
         let digits = text.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
         let unit = text.dropFirst(digits.count)
         guard !digits.isEmpty, digits.filter({ $0 == "." }).count <= 1, digits.first != ".", digits.last != ".",
@@ -177,6 +184,7 @@ struct ScenarioParser {
         }
         let scale: Double
         switch unit {
+        case "us", "µs": scale = 1
         case "ms": scale = 1_000
         case "s": scale = 1_000_000
         case "m": scale = 60_000_000
