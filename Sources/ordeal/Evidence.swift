@@ -72,7 +72,9 @@ extension Ordeal {
                 throw BadInput("\(directory) is not an Ordeal run folder (no \(Manifest.fileName), no report.json): name the folder `ordeal run --out` wrote, e.g. Reports/latest")
             }
             let key: VerifyingKey?
-            do { key = try pubkey.map { try VerifyingKey(pemFile: $0) } } catch { throw BadInput("--pubkey: \(error)") }
+            do { key = try pubkey.map { try VerifyingKey(pemFile: $0) } } catch {
+                throw Sealing.keyError(error, option: "--pubkey", path: pubkey ?? "", want: "the signer's public key (the PREFIX.pub `ordeal keygen --out PREFIX` wrote)")
+            }
             let schema = try JSONSchema(JSONParser.parse(ReportSchema.text))
             let result = Verifier.verify(directory: directory, publicKey: key, schemaCheck: { schema.validate($0) })
             for problem in result.problems { print("FAIL: \(problem)") }
@@ -139,8 +141,18 @@ enum Sealing {
             }
             return nil
         } catch {
-            throw BadInput("signing key (\(file ?? "ORDEAL_SIGNING_KEY")): \(error)")
+            throw keyError(error, option: file == nil ? "ORDEAL_SIGNING_KEY" : "--sign-key", path: file ?? "", want: "a private key in PKCS#8 PEM (the PREFIX.key `ordeal keygen --out PREFIX` wrote)")
         }
+    }
+
+    /// A key that cannot be read or parsed, as one sentence: the option, the path, why, the fix.
+    static func keyError(_ error: any Error, option: String, path: String, want: String) -> BadInput {
+        let subject = path.isEmpty ? option : "\(option) \(path)"
+        guard let error = error as? EvidenceError else { return BadInput("\(subject): \(error); give \(want)") }
+        if let errno = error.errno {
+            return BadInput("\(subject): cannot read the key file: \(String(cString: strerror(errno))) (errno \(errno)); give \(want)")
+        }
+        return BadInput("\(subject): \(error.message); give \(want)")
     }
 
     /// Returns true when, with no key, it removed the attestation of an earlier signing: the

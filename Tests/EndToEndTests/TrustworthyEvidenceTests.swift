@@ -126,6 +126,14 @@ import Testing
         #expect(missing.status == ExitStatus.badInput.rawValue && missing.stderr.contains("not an Ordeal run folder"), "\(missing.stderr)")
     }
 
+    @Test func aKeyFileThatCannotBeReadIsOneSentenceNamingTheOptionThePathAndTheFix() throws {
+        let dir = try Binaries.temporaryDirectory()
+        let run = try Binaries.run(Binaries.ordeal, ["run", dir + "/none.yaml", "--sign-key", dir + "/missing.key"])
+        #expect(run.status == ExitStatus.badInput.rawValue)
+        #expect(run.stderr.contains("--sign-key \(dir)/missing.key: cannot read the key file: No such file or directory (errno 2); give a private key"), "\(run.stderr)")
+        #expect(!run.stderr.contains("[io]"))
+    }
+
     @Test func ordealAloneIsAUsageErrorThatPrintsTheHelp() throws {
         let bare = try Binaries.run(Binaries.ordeal, [])
         #expect(bare.status == ExitStatus.badInput.rawValue)

@@ -33,8 +33,11 @@ import Testing
         let problem = loaderProblem(yaml)
         #expect(problem?.file == "Scenarios/s.yaml")
         #expect(problem?.field == "yaml")
-        #expect(problem?.line == 5)
-        #expect(problem?.message.contains("fix the YAML syntax") == true)
+        // The bracket opened on line 4 and was never closed: that line is named, not the next.
+        #expect(problem?.line == 4)
+        #expect(problem?.message.contains("the '[' opened on this line is never closed") == true, "\(problem?.message ?? "")")
+        let brace = loaderProblem("name: b\nworkers:\n  - role: checkpoint-writer\n    params: {task: t, count: 3\nfaults: []\n")
+        #expect(brace?.line == 4 && brace?.message.contains("'{' opened on this line") == true)
     }
 
     @Test func duplicateKeysAreAYamlProblem() {

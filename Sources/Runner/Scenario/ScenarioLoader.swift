@@ -176,6 +176,14 @@ public enum ScenarioLoader {
             if context?.text == "expected a single document in the stream" {
                 return .init(file: file, line: mark.line, field: "yaml", message: "a second YAML document starts here; put one scenario per file")
             }
+            // An unclosed bracket: libyaml notices it where the next line breaks the flow, but
+            // the mistake is where the bracket opened.
+            if let context, context.text.hasPrefix("while parsing a flow") {
+                let bracket = context.text.hasSuffix("mapping") ? "{" : "["
+                return .init(
+                    file: file, line: context.mark.line, field: "yaml",
+                    message: "the '\(bracket)' opened on this line is never closed (libyaml: \(problem), at line \(mark.line)); close it with '\(bracket == "{" ? "}" : "]")' on this line")
+            }
             let during = context.map { " (\($0.text), from line \($0.mark.line))" } ?? ""
             return .init(file: file, line: mark.line, field: "yaml", message: "\(problem)\(during); \(fix)")
         case .duplicatedKeysInMapping(let duplicates, let context):
