@@ -18,8 +18,14 @@ public struct ScenarioResult: Sendable {
     public var indeterminate: Int
     /// Acknowledged ops per 100 ms, from the scenario's start.
     public var throughput: [Int]
-    /// Per op, latency per 100 ms bucket (buckets with no op are left out): for plots.
+    /// Per op, latency per plot bucket (`plotBucketMillis`; buckets with no op are left out).
     public var latencyTimeline: [String: [LatencyPoint]]
+    /// The plots' time bucket, chosen from the scenario's length so that a short scenario
+    /// still has tens of points (`PlotBuckets`).
+    public var plotBucketMillis: Double = 100
+    /// Acknowledged ops per plot bucket, from the start to the scenario's end (trailing empty
+    /// buckets kept: the line runs to the end).
+    public var plotThroughput: [Int] = []
     /// What each fault did, by fault index: for a kill `recovery_ms` (to the restarted
     /// worker's first acknowledgement) and `acknowledged_before`; for a pause `stopped_ms`,
     /// `target_acknowledged_meanwhile` (0 when the pause held) and `others_acknowledged_meanwhile`.

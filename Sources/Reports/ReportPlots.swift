@@ -29,34 +29,41 @@ public enum ReportPlots {
         }
     }
 
-    /// p50 latency of each op per 100 ms bucket (a line per op, broken where a bucket had no
-    /// acknowledged op), fault windows shaded. Log y when latencies span more than 30 times.
+    /// p50 latency of each op per plot bucket (a line per op, broken where a bucket had no
+    /// acknowledged op), fault windows shaded. Log y, said in the axis label, when latencies
+    /// span more than 30 times.
     public static func latencyOverTime(_ s: ScenarioResult) -> String {
         let ops = opNames(s)
         let series = ops.enumerated().compactMap { i, op -> SVGPlot.Series? in
             guard let timeline = s.latencyTimeline[op], !timeline.isEmpty else { return nil }
             return SVGPlot.Series(
                 name: op, color: color(i),
-                points: timeline.map { SVGPlot.Point(x: ($0.startMillis + 50) / 1000, y: $0.p50_us) }, maxGap: 0.1)
+                points: timeline.map { SVGPlot.Point(x: ($0.startMillis + s.plotBucketMillis / 2) / 1000, y: $0.p50_us) },
+                maxGap: s.plotBucketMillis / 1000)
         }
+        let yScale = scale(for: series.flatMap { $0.points.map(\.y) })
         var plot = SVGPlot(
-            title: "\(s.scenario.name): p50 latency per 100 ms", xLabel: "time since the scenario started (s)",
-            yLabel: "p50 latency", series: series)
-        plot.yScale = scale(for: series.flatMap { $0.points.map(\.y) })
+            title: "\(s.scenario.name): p50 latency per \(Format.micros(s.plotBucketMillis * 1000))", xLabel: "time since the scenario started (s)",
+            yLabel: yScale == .log ? "p50 latency (log scale)" : "p50 latency", series: series)
+        plot.yScale = yScale
         plot.yTickLabel = { Format.micros($0) }
         decorateTime(&plot, s)
         return plot.render()
     }
 
-    /// Acknowledged ops per 100 ms, fault windows shaded.
+    /// Acknowledged ops per plot bucket to the scenario's end, fault windows shaded.
     public static func throughputOverTime(_ s: ScenarioResult) -> String {
-        let points = s.throughput.enumerated().map { i, count in
-            SVGPlot.Point(x: (Double(i) * 100 + 50) / 1000, y: Double(count))
+        let bucket = s.plotBucketMillis
+        let counts = s.plotThroughput.isEmpty ? s.throughput : s.plotThroughput
+        let width = s.plotThroughput.isEmpty ? 100 : bucket
+        let points = counts.enumerated().map { i, count in
+            SVGPlot.Point(x: (Double(i) * width + width / 2) / 1000, y: Double(count))
         }
+        let per = Format.micros(width * 1000)
         var plot = SVGPlot(
             title: "\(s.scenario.name): throughput", xLabel: "time since the scenario started (s)",
-            yLabel: "acknowledged ops per 100 ms",
-            series: points.isEmpty ? [] : [SVGPlot.Series(name: "acknowledged ops / 100 ms", color: color(0), points: points)])
+            yLabel: "acknowledged ops per \(per)",
+            series: points.isEmpty ? [] : [SVGPlot.Series(name: "acknowledged ops / \(per)", color: color(0), points: points)])
         plot.yTickLabel = { Format.short($0, 1) }
         decorateTime(&plot, s)
         return plot.render()

@@ -42,6 +42,9 @@ enum Analysis {
         var ready = LatencyHistogram()
         var buckets: [Int] = []
         var timeline: [String: [Int: LatencyHistogram]] = [:]
+        let span = max(result.durationMillis, history.events.last?.tMillis ?? 0)
+        let plotBucket = PlotBuckets.millis(forSpan: span)
+        var plotCounts = Array(repeating: 0, count: Int((span / plotBucket).rounded(.up)) + 1)
         for event in history.events {
             if event.type == "ready", let ms = event.fields["ready_ms"]?.doubleValue {
                 ready.record(nanos: UInt64(max(ms, 0) * 1_000_000))
@@ -56,10 +59,13 @@ enum Analysis {
             let bucket = Int(event.tMillis / 100)
             if bucket >= buckets.count { buckets += Array(repeating: 0, count: bucket - buckets.count + 1) }
             buckets[bucket] += 1
+            let plotIndex = Int(event.tMillis / plotBucket)
+            if plotIndex >= plotCounts.count { plotCounts += Array(repeating: 0, count: plotIndex - plotCounts.count + 1) }
+            plotCounts[plotIndex] += 1
             guard let us = event.latencyMicros, us > 0 else { continue }
             let nanos = UInt64(us * 1000)
             all[op, default: LatencyHistogram()].record(nanos: nanos)
-            timeline[op, default: [:]][bucket, default: LatencyHistogram()].record(nanos: nanos)
+            timeline[op, default: [:]][plotIndex, default: LatencyHistogram()].record(nanos: nanos)
             byPhase[phase(event.tMillis), default: [:]][op, default: LatencyHistogram()].record(nanos: nanos)
         }
         result.latency = all.mapValues(\.summary)
@@ -68,10 +74,12 @@ enum Analysis {
         result.histograms = all
         result.latencyByPhase = byPhase.mapValues { $0.mapValues(\.summary) }
         result.throughput = buckets
+        result.plotBucketMillis = plotBucket
+        result.plotThroughput = plotCounts
         result.latencyTimeline = timeline.mapValues { byBucket in
             byBucket.keys.sorted().map { b in
                 let summary = byBucket[b]!.summary
-                return LatencyPoint(startMillis: Double(b * 100), count: Int(summary.count), p50_us: summary.p50_us, max_us: summary.max_us)
+                return LatencyPoint(startMillis: Double(b) * plotBucket, count: Int(summary.count), p50_us: summary.p50_us, max_us: summary.max_us)
             }
         }
         // Recovery by the `recovery-time` checker's definition, the one definition of "recovered".
