@@ -100,7 +100,8 @@ let package = Package(
             name: "Bench",
             dependencies: [
                 "BenchKit", "RecoveryCore", "OrdealSupport", "OrdealSystem", "Backends", "PostgresBackend",
-            ]),
+            ],
+            resources: [.embedInCode("bench-results.schema.json")]),
 
         // MARK: Executables
         .executableTarget(

@@ -8,6 +8,13 @@ public struct BenchRequest: Sendable {
     public var json: String?
     /// The folder the run folder is made in.
     public var reports: String
+    /// The run folder itself (`--out`, new or emptied by the caller) instead of one made in
+    /// `reports`.
+    public var out: String?
+    /// The command line, as results.json's `meta.command` records it.
+    public var commandLine = ""
+    /// The id of the key the folder will be signed with, for its "Verify this run" section.
+    public var signingKeyID: String?
     public var baseline: String?
     public var saveBaseline: String?
     public var tolerances: [Tolerance]
@@ -23,22 +30,27 @@ public struct BenchRequest: Sendable {
 
 /// Runs a request end to end: checks every output before measuring (a bad path or a missing
 /// baseline fails at once), measures, prints the table, writes the run folder, compares with
-/// the baseline and saves one. Returns the exit status: `.regression` (5) when a percentile
-/// regressed beyond its tolerance, else `.passed`.
+/// the baseline and saves one. Returns the exit status (`.regression` (5) when a percentile
+/// regressed beyond its tolerance, else `.passed`) and the run folder, for the caller to seal.
 public enum BenchDriver {
-    public static func run(_ request: BenchRequest, print: (String) -> Void, progress: (String) -> Void) throws -> ExitStatus {
+    public static func run(
+        _ request: BenchRequest, print: (String) -> Void, progress: (String) -> Void
+    ) throws -> (status: ExitStatus, folder: String) {
         try request.plan.validate()
         if let json = request.json { try requireWritableFile(json) }
         let baseline = try request.baseline.map { try request.baselines.load($0) }
         if let name = request.saveBaseline { try request.baselines.requireWritable(name) }
-        let folder = try BenchRunFolder.create(under: request.reports)
+        let folder = try request.out.map(BenchRunFolder.at) ?? BenchRunFolder.create(under: request.reports)
         let history = try BenchHistory(path: folder.historyPath)
 
-        let outcome = try BenchSession.run(request.plan, history: history, progress: progress)
+        var outcome = try BenchSession.run(request.plan, history: history, progress: progress)
+        outcome.report.meta["tool"] = "ordeal"
+        outcome.report.meta["version"] = .text(OrdealVersion.current)
+        outcome.report.meta["command"] = .text(request.commandLine)
         let report = outcome.report
         print("ordeal bench: \(request.plan.backends.joined(separator: ", ")); \(request.plan.loop.sentence); warm-up excluded")
         print(String(BenchTable.render(report).dropLast()))
-        if let note = report.meta["note"] { print("note: " + note) }
+        if let note = report.meta["note"] { print("note: \(note)") }
         for line in BenchTargets.lines(report) { print(line) }
 
         var comparisonLines: [String] = []
@@ -48,7 +60,7 @@ public enum BenchDriver {
             comparisonLines = comparison.lines(baselineName: name)
             if !comparison.regressions.isEmpty { status = .regression }
         }
-        try folder.write(outcome, loop: request.plan.loop, comparison: comparisonLines)
+        try folder.write(outcome, loop: request.plan.loop, comparison: comparisonLines, signingKeyID: request.signingKeyID)
         if let json = request.json {
             try BenchFiles.writeAtomically(try BenchFiles.json(report), to: json)
             print("wrote \(json)")
@@ -57,7 +69,7 @@ public enum BenchDriver {
         if let name = request.saveBaseline { print("saved baseline \(name): \(try request.baselines.save(name, outcome: outcome))") }
         print("run folder: \(folder.path)")
         print(BenchSession.memoryLine(outcome))
-        return status
+        return (status, folder.path)
     }
 
     static func requireWritableFile(_ path: String) throws {

@@ -5,7 +5,7 @@ public enum BenchMarkdown {
         let report = outcome.report
         let first = report.results.first?.backend
         var out = "# ordeal bench\n\n"
-        out += "Backends: \(report.meta["backends"] ?? "?"); \(loop.sentence). Warm-up excluded; latencies in HDR histograms "
+        out += "Backends: \(report.meta["backends"]?.description ?? "?"); \(loop.sentence). Warm-up excluded; latencies in HDR histograms "
         out += "(3 significant digits); ratios are to the first backend, \(first ?? "-").\n\n"
         for workers in orderedUnique(report.results.map(\.workers)) {
             out += "## \(workers) worker\(workers == 1 ? "" : " processes")\n\n"

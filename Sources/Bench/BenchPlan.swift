@@ -40,7 +40,9 @@ public struct BenchPlan: Sendable {
         self.directory = directory
     }
 
-    func includes(_ op: String) -> Bool { ops?.contains(op) ?? true }
+    /// Whether `op` is measured. A backend's floor always is, with `--ops` too: it is what
+    /// every ratio and target of the run is measured against.
+    func includes(_ op: String) -> Bool { BenchFloor.names.contains(op) || (ops?.contains(op) ?? true) }
 
     /// The budget of one block of one round.
     func block(round: Int) -> BenchBudget {
@@ -54,15 +56,16 @@ public struct BenchPlan: Sendable {
     }
 
     /// The plan's description for the report's meta.
-    var meta: [String: String] {
-        var m: [String: String] = [
-            "loop": loop.name, "rounds": "\(rounds)", "warmup": "\(warmup)", "backends": backends.joined(separator: ","),
-            "agent_mix": AgentMix.proportion,
-            "workers": workerCommands.isEmpty ? "1 (in process)" : (workers ?? [1]).map(String.init).joined(separator: ","),
+    var meta: [String: MetaValue] {
+        var m: [String: MetaValue] = [
+            "loop": .text(loop.name), "rounds": .integer(rounds), "warmup": .integer(warmup), "backends": .texts(backends),
+            "agent_mix": .text(AgentMix.proportion),
+            "workers": .integers(workers ?? [1]),
+            "workers_in": .text(workerCommands.isEmpty ? "this process" : "worker processes"),
         ]
         switch budget {
-        case .iterations(let n): m["iterations"] = "\(n)"
-        case .duration(let nanos): m["duration_s"] = fmt(Double(nanos) / 1e9, digits: 2)
+        case .iterations(let n): m["iterations"] = .integer(n)
+        case .duration(let nanos): m["duration_s"] = .number(Double(nanos) / 1e9)
         }
         return m
     }

@@ -7,7 +7,7 @@ public enum BenchPlots {
     public static func files(_ report: BenchReport) -> [(path: String, svg: String)] {
         var files = [(path: "plots/latency-p50.svg", svg: latencyBars(report))]
         // Worker-process runs: throughput against P99 through the worker counts.
-        if report.meta["workers"].map({ !$0.contains("in process") }) ?? false {
+        if report.meta["workers_in"]?.text == "worker processes" {
             for op in orderedUnique(report.results.map(\.op)) {
                 files.append((path: "plots/throughput-p99-\(op).svg", svg: throughputAgainstP99(report, op: op)))
             }
@@ -27,7 +27,7 @@ public enum BenchPlots {
                     rows.first { $0.op == op && $0.backend == backend }.map { SVGPlot.Point(x: Double(i), y: $0.p50_us) }
                 }, style: .bars)
         }
-        var plot = SVGPlot(title: "P50 latency by operation (\(fewest) worker\(fewest == 1 ? "" : "s"))", xLabel: "operation", yLabel: "P50 latency", series: series)
+        var plot = SVGPlot(title: "P50 latency by operation (\(fewest) worker\(fewest == 1 ? "" : "s"))", xLabel: "operation", yLabel: "P50 latency (log scale)", series: series)
         plot.categories = ops.map { $0.replacingOccurrences(of: ".", with: ".\n") }
         plot.width = max(760, 110 + 70 * Double(ops.count))
         plot.yScale = .log
@@ -44,7 +44,7 @@ public enum BenchPlots {
                 color: SVGPlot.palette[n % SVGPlot.palette.count],
                 points: rows.filter { $0.backend == backend }.map { SVGPlot.Point(x: $0.ops_per_s, y: $0.p99_us) })
         }
-        var plot = SVGPlot(title: "\(op): throughput against P99 by worker processes", xLabel: "operations per second, all workers", yLabel: "P99 latency", series: series)
+        var plot = SVGPlot(title: "\(op): throughput against P99 by worker processes", xLabel: "operations per second, all workers", yLabel: "P99 latency (log scale)", series: series)
         plot.yScale = .log
         plot.yTickLabel = { Format.micros($0) }
         return plot.render()

@@ -73,9 +73,9 @@ public struct BenchHistogram: Sendable, Codable {
 public struct BenchReport: Sendable, Codable {
     public var schemaVersion = 2
     public var results: [BenchRow]
-    public var meta: [String: String]
+    public var meta: [String: MetaValue]
 
-    public init(results: [BenchRow], meta: [String: String]) {
+    public init(results: [BenchRow], meta: [String: MetaValue]) {
         self.results = results
         self.meta = meta
     }

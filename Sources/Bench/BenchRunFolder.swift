@@ -1,10 +1,13 @@
 import OrdealSystem
 import BenchKit
 import Foundation
+import OrdealSupport
 
-/// A bench run's folder, `Reports/bench-<UTC time>-<suffix>/`: `history.jsonl` (streamed while
-/// the run goes), then `results.json` (the rows, as `--json`), `histograms.json` (every row's
-/// whole histogram, for merging runs), `report.md` and `plots/*.svg`.
+/// A bench run's folder, `Reports/bench-<UTC time>-<suffix>/` or `--out`: `history.jsonl`
+/// (streamed while the run goes), then `results.json` (the rows, as `--json`; schema
+/// docs/bench-results.schema.json), `histograms.json` (every row's whole histogram, for
+/// merging runs), `report.md`, `report.html` and `plots/*.svg`; `ordeal bench` then writes
+/// `manifest.json` and, with a key, `attestation.dsse.json`, as `ordeal run` does.
 public struct BenchRunFolder: Sendable {
     public let path: String
 
@@ -22,11 +25,19 @@ public struct BenchRunFolder: Sendable {
         return BenchRunFolder(path: path)
     }
 
+    /// The run folder at `path` (new or empty: the caller checked), with its plots folder.
+    public static func at(_ path: String) throws -> BenchRunFolder {
+        do { try FileManager.default.createDirectory(atPath: path + "/plots", withIntermediateDirectories: true) } catch {
+            throw BenchError(.badOption, "--out \(path): cannot create \(path)/plots (\(error.localizedDescription)); choose a writable folder")
+        }
+        return BenchRunFolder(path: path)
+    }
+
     public var historyPath: String { path + "/history.jsonl" }
 
     /// Writes every file of the folder; returns the paths written, relative to it.
     @discardableResult
-    public func write(_ outcome: BenchOutcome, loop: LoopMode, comparison: [String]) throws -> [String] {
+    public func write(_ outcome: BenchOutcome, loop: LoopMode, comparison: [String], signingKeyID: String? = nil) throws -> [String] {
         let plots = BenchPlots.files(outcome.report)
         var written: [String] = []
         func put(_ name: String, _ data: Data) throws {
@@ -37,7 +48,9 @@ public struct BenchRunFolder: Sendable {
         try put("histograms.json", try BenchFiles.json(HistogramFile(histograms: outcome.histograms)))
         for plot in plots { try put(plot.path, Data(plot.svg.utf8)) }
         let markdown = BenchMarkdown.render(outcome, loop: loop, plots: plots.map(\.path), comparison: comparison)
+            + "\n## Verify this run\n\n```sh\n\(VerifyInstructions.command(folder: path, keyID: signingKeyID))\n```\n\n\(VerifyInstructions.explanation(keyID: signingKeyID))\n"
         try put("report.md", Data(markdown.utf8))
+        try put("report.html", Data(BenchHTML.render(outcome, loop: loop, plots: plots, comparison: comparison, folder: path, signingKeyID: signingKeyID).utf8))
         return written
     }
 
@@ -59,7 +72,7 @@ public struct BaselineStore: Sendable {
         public var schemaVersion = 1
         public var name: String
         public var created: String
-        public var meta: [String: String]
+        public var meta: [String: MetaValue]
         public var results: [BenchRow]
         public var histograms: [BenchHistogram]
     }

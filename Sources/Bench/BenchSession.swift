@@ -33,7 +33,7 @@ public enum BenchSession {
                 let list = try Workloads.make(backend: target.backend, floor: target.floor, tag: "\(plan.runTag)-main")
                     .filter { plan.includes($0.name) }
                 try history.load(backend: target.spec, millis: watch.elapsedMillis)
-                meta["load_phase_ms.\(target.spec)"] = fmt(watch.elapsedMillis)
+                meta["load_phase_ms.\(target.spec)"] = .number(watch.elapsedMillis)
                 progress("load phase on \(target.spec): \(fmt(watch.elapsedMillis)) ms (not measured)")
                 targets.append(target)
                 workloads.append(list)
@@ -52,21 +52,21 @@ public enum BenchSession {
                     "two worker commands describe the same backend \(twice); a worker of your own must name its core in its --describe spec (e.g. my-core:sqlite-normal)")
             }
             for target in targets {
-                meta["load_phase_ms.\(target.spec)"] = fmt(target.description.loadMillis)
-                meta["opened_as.\(target.spec)"] = target.description.spec
+                meta["load_phase_ms.\(target.spec)"] = .number(target.description.loadMillis)
+                meta["opened_as.\(target.spec)"] = .text(target.description.spec)
             }
-            meta["worker"] = plan.workerCommands.map { $0.joined(separator: " ") }.joined(separator: " | ")
+            meta["worker"] = .texts(plan.workerCommands.map { $0.joined(separator: " ") })
             try bench.run(targets, into: &cells, progress: progress)
             meta["sweeps"] = "one worker process, one sweep at a time"
             if targets.contains(where: { !$0.shared }) {
                 meta["note"] = "memory is private to each worker process: its workers share nothing"
             }
         }
-        meta["sqlite"] = SQLiteBackend.sqliteVersion
+        meta["sqlite"] = .text(SQLiteBackend.sqliteVersion)
         let peak = Posix.statusKiB("VmHWM")
         let workerPeak = Posix.largestChildPeakKiB()
-        if let peak { meta["peak_rss_mib"] = fmt(Double(peak) / 1024) }
-        if !plan.workerCommand.isEmpty { meta["largest_worker_peak_rss_mib"] = fmt(Double(workerPeak) / 1024) }
+        if let peak { meta["peak_rss_mib"] = .number(Double(peak) / 1024) }
+        if !plan.workerCommand.isEmpty { meta["largest_worker_peak_rss_mib"] = .number(Double(workerPeak) / 1024) }
         return BenchOutcome(
             report: BenchReport(results: cells.rows, meta: meta), histograms: cells.histograms, peakResidentKiB: peak,
             largestWorkerKiB: workerPeak, residentAnonKiB: Posix.statusKiB("RssAnon"),

@@ -35,10 +35,11 @@ public enum Verifier {
     ///    with `publicKey`, some signature carries the key's id and verifies over the PAE.
     ///    Without `publicKey`, `signatureChecked` is false and `notes` says so.
     ///    With `publicKey` but no attestation, "the run is not signed" is a problem.
-    /// 4. With `schemaCheck`, `report.json` is parsed and the closure's problems are added,
-    ///    prefixed `report.json: `.
+    /// 4. With `schemaCheck`, `schemaFile` (report.json of a run, results.json of a bench run)
+    ///    is parsed and the closure's problems are added, prefixed with the file's name.
     public static func verify(
-        directory: String, publicKey: VerifyingKey? = nil, schemaCheck: ((JSONValue) -> [String])? = nil
+        directory: String, publicKey: VerifyingKey? = nil, schemaFile: String = "report.json",
+        schemaCheck: ((JSONValue) -> [String])? = nil
     ) -> VerificationResult {
         var result = VerificationResult(problems: [], notes: [], checkedFiles: 0, signatureChecked: false)
         guard Files.kind(directory) == .directory else {
@@ -58,7 +59,7 @@ public enum Verifier {
         checkAttestation(
             directory: directory, entries: entries, manifest: manifest, manifestBytes: manifestBytes,
             publicKey: publicKey, into: &result)
-        if let schemaCheck { checkReport(directory: directory, schemaCheck, into: &result) }
+        if let schemaCheck { checkReport(directory: directory, file: schemaFile, schemaCheck, into: &result) }
         return result
     }
 
@@ -228,18 +229,18 @@ public enum Verifier {
     }
 
     private static func checkReport(
-        directory: String, _ schemaCheck: (JSONValue) -> [String], into result: inout VerificationResult
+        directory: String, file: String, _ schemaCheck: (JSONValue) -> [String], into result: inout VerificationResult
     ) {
         let value: JSONValue
         do {
-            value = try JSONParser.parse(try Files.readAll(directory + "/report.json"))
+            value = try JSONParser.parse(try Files.readAll(directory + "/" + file))
         } catch let error as EvidenceError {
-            result.problems.append("report.json: cannot be read for the schema check (\(error))")
+            result.problems.append("\(file): cannot be read for the schema check (\(error))")
             return
         } catch {
-            result.problems.append("report.json: \(error)")
+            result.problems.append("\(file): \(error)")
             return
         }
-        result.problems += schemaCheck(value).map { "report.json: \($0)" }
+        result.problems += schemaCheck(value).map { "\(file): \($0)" }
     }
 }

@@ -48,7 +48,7 @@ public struct HTMLExporter: ReportExporter {
             h += "<td class=\"num\">\(x(Format.micros(s.durationMillis * 1000)))</td></tr>\n"
         }
         h += "</table>\n<p>Replay:</p>\n<pre>\(x(report.replayCommand))</pre>\n"
-        h += "<h2>Verify this run</h2>\n<pre>\(x(VerifyInstructions.command(report)))</pre>\n<p>\(x(VerifyInstructions.explanation(report)))</p>\n"
+        h += "<h2>Verify this run</h2>\n<pre>\(x(VerifyInstructions.command(folder: report.folder, keyID: report.signingKeyID)))</pre>\n<p>\(x(VerifyInstructions.explanation(keyID: report.signingKeyID)))</p>\n"
         for (i, s) in report.scenarios.enumerated() { h += section(s, index: i) }
         h += "<hr/>\n<p><small>Written by Ordeal \(x(OrdealVersion.current)); report schema version "
         h += "\(RunReport.schemaVersion). The same figures are in report.json.</small></p>\n</body>\n</html>\n"

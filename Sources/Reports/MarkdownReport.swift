@@ -33,7 +33,7 @@ enum MarkdownReport {
             md += "| \(s.acknowledged) | \(s.recovery.map { Format.micros($0.p50_us) } ?? "-") | \(Format.micros(s.durationMillis * 1000)) |\n"
         }
         md += "\nReplay: `\(report.replayCommand)`\n"
-        md += "\n## Verify this run\n\n```sh\n\(VerifyInstructions.command(report))\n```\n\n\(VerifyInstructions.explanation(report))\n"
+        md += "\n## Verify this run\n\n```sh\n\(VerifyInstructions.command(folder: report.folder, keyID: report.signingKeyID))\n```\n\n\(VerifyInstructions.explanation(keyID: report.signingKeyID))\n"
         md += limitations(report)
         for family in families {
             if let s = family.only {

@@ -49,9 +49,13 @@ extension Ordeal {
                 latency counts from each operation's intended start, so stalls are not
                 hidden (no coordinated omission). The report says which loop ran.
 
-                Output: a terminal table, and a run folder Reports/bench-<time>-<id>/
-                with results.json, histograms.json (whole HDR histograms, mergeable),
-                history.jsonl (streamed while running), report.md and plots/*.svg.
+                Output: a terminal table, and a run folder (--out DIR, or
+                Reports/bench-<time>-<id>/) with results.json (schema:
+                docs/bench-results.schema.json), histograms.json (whole HDR histograms,
+                mergeable), history.jsonl (streamed while running), report.md,
+                report.html, plots/*.svg and manifest.json; with --sign-key,
+                attestation.dsse.json. Check it as any run folder:
+                `ordeal verify DIR --pubkey KEY.pub`.
                 --json FILE writes {"schemaVersion", "results": [{"backend",
                 "durability", "workers", "op", "loop", "count", "p50_us", "p95_us",
                 "p99_us", "p999_us", "max_us", "ops_per_s"}], "meta"}. Build with
@@ -60,8 +64,9 @@ extension Ordeal {
                 EXAMPLES
                   Side by side, 20,000 operations each (the default is sqlite:normal):
                     ordeal bench --backend sqlite:normal,sqlite:full,memory
-                  With a PostgreSQL server (bash ci/postgres.sh start prints one):
-                    ordeal bench --backend sqlite:normal,postgres://postgres@127.0.0.1:5432/postgres
+                  With a PostgreSQL server (`bash ci/postgres.sh start` prints its URL last):
+                    url=$(bash ci/postgres.sh start | tail -n 1)
+                    ordeal bench --backend "sqlite:normal,$url"
                   For a length of time, some operations only:
                     ordeal bench --duration 10s --ops cache.hit,agent.mix
                   Open loop at 2,000 ops/s:
@@ -131,8 +136,17 @@ extension Ordeal {
         @Option(help: "Also write the results as JSON to this file.")
         var json: String?
 
-        @Option(help: "Folder the run folder is made in.")
+        @Option(help: "Folder the run folder is made in (Reports/bench-<time>-<id>), unless --out names it.")
         var reports = "Reports"
+
+        @Option(help: "The run folder itself; it must be new or empty (a run folder holds only its own run's files).")
+        var out: String?
+
+        @Flag(help: "Let --out name the folder of a previous run: its files are deleted first.")
+        var replace = false
+
+        @Option(name: .customLong("sign-key"), help: "Sign the run folder with this private key (PKCS#8 PEM; default: the PEM in $ORDEAL_SIGNING_KEY), as ordeal run does.")
+        var signKey: String?
 
         @Option(help: "Directory for the benchmark databases (default: a new temporary one, removed after).")
         var directory: String?

@@ -42,6 +42,8 @@ extension Ordeal.Bench {
         try plan.validate()
 
         var request = BenchRequest(plan: plan, reports: reports, baselinesDirectory: baselinesDir)
+        request.out = out
+        request.commandLine = CommandLine.arguments.map { Shell.quoted($0) }.joined(separator: " ")
         request.json = json
         request.baseline = baseline
         request.saveBaseline = saveBaseline
@@ -64,19 +66,24 @@ struct BenchCommand {
     let bench: Ordeal.Bench
 
     func run() throws {
+        let key = try Sealing.signingKey(file: bench.signKey)
+        if let out = bench.out { try Tools.prepareRunFolder(out, option: "--out", replace: bench.replace) }
         let scratch = try bench.directory ?? Posix.makeTemporaryDirectory(prefix: "ordeal-bench")
         try Tools.requireWritableDirectory(scratch, option: "--directory")
         defer { if bench.directory == nil { try? FileManager.default.removeItem(atPath: scratch) } }
         let status: ExitStatus
+        let folder: String
+        var request = try bench.request(directory: scratch)
+        request.signingKeyID = key?.publicKey.keyID
         do {
-            status = try BenchDriver.run(
-                try bench.request(directory: scratch), print: { Swift.print($0); fflush(nil) }, progress: { Tools.warn("bench: " + $0) })
+            (status, folder) = try BenchDriver.run(request, print: { Swift.print($0); fflush(nil) }, progress: { Tools.warn("bench: " + $0) })
         } catch let error as any ExitStatusProviding {
             throw error
         } catch {
             // A backend failed during the load phase or a sweep: nothing can be concluded (exit 3).
             throw BenchError(.workerFailed, "ordeal bench could not finish, so its figures are void: \(error)")
         }
+        try Sealing.sealBench(directory: folder, key: key, backends: request.plan.backends)
         if status != .passed {
             Tools.warn("ordeal bench: a percentile regressed beyond its tolerance (see REGRESSION lines); exit \(status.rawValue)")
             throw ExitCode(status)

@@ -3,6 +3,7 @@ import OrdealModel
 import OrdealSystem
 import ArgumentParser
 import OrdealRunner
+import Bench
 import Evidence
 import Foundation
 import OrdealSupport
@@ -68,15 +69,18 @@ extension Ordeal {
             guard Posix.kind(directory) == .directory else {
                 throw BadInput("\(directory) is not a folder: name a run folder, e.g. Reports/latest")
             }
-            guard Posix.exists(directory + "/" + Manifest.fileName) || Posix.exists(directory + "/report.json") else {
-                throw BadInput("\(directory) is not an Ordeal run folder (no \(Manifest.fileName), no report.json): name the folder `ordeal run --out` wrote, e.g. Reports/latest")
+            // A run folder of `ordeal run` holds report.json; one of `ordeal bench`, results.json.
+            let isBench = !Posix.exists(directory + "/report.json") && Posix.exists(directory + "/results.json")
+            guard Posix.exists(directory + "/" + Manifest.fileName) || Posix.exists(directory + "/report.json") || isBench else {
+                throw BadInput("\(directory) is not an Ordeal run folder (no \(Manifest.fileName), no report.json, no results.json): name the folder `ordeal run --out` or `ordeal bench --out` wrote, e.g. Reports/latest")
             }
             let key: VerifyingKey?
             do { key = try pubkey.map { try VerifyingKey(pemFile: $0) } } catch {
                 throw Sealing.keyError(error, option: "--pubkey", path: pubkey ?? "", want: "the signer's public key (the PREFIX.pub `ordeal keygen --out PREFIX` wrote)")
             }
-            let schema = try JSONSchema(JSONParser.parse(ReportSchema.text))
-            let result = Verifier.verify(directory: directory, publicKey: key, schemaCheck: { schema.validate($0) })
+            let schema = try JSONSchema(JSONParser.parse(isBench ? BenchSchema.text : ReportSchema.text))
+            let result = Verifier.verify(
+                directory: directory, publicKey: key, schemaFile: isBench ? "results.json" : "report.json", schemaCheck: { schema.validate($0) })
             for problem in result.problems { print("FAIL: \(problem)") }
             for note in result.notes { print("note: \(note)") }
             let files = "\(result.checkedFiles) files checked"
@@ -89,7 +93,7 @@ extension Ordeal {
                 print("FAILED: \(files), \(result.problems.count) problems, but no trusted key was given: the signature was NOT checked, so who made the run, or that it was not rewritten whole, is not proven. Pass --pubkey KEY.pub, or --integrity-only to accept the digests alone")
                 throw ExitCode(ExitStatus.failed)
             }
-            print("\(result.ok ? "OK (integrity only)" : "FAILED"): \(files), \(result.problems.count) problems; the files match manifest.json and report.json its schema; \(notProven)")
+            print("\(result.ok ? "OK (integrity only)" : "FAILED"): \(files), \(result.problems.count) problems; the files match manifest.json and \(isBench ? "results.json" : "report.json") its schema; \(notProven)")
             throw ExitCode(result.ok ? ExitStatus.passed : .failed)
         }
     }
@@ -143,6 +147,17 @@ enum Sealing {
         } catch {
             throw keyError(error, option: file == nil ? "ORDEAL_SIGNING_KEY" : "--sign-key", path: file ?? "", want: "a private key in PKCS#8 PEM (the PREFIX.key `ordeal keygen --out PREFIX` wrote)")
         }
+    }
+
+    /// Seals a bench run folder as a run's: manifest.json, and a signed attestation with a key.
+    static func sealBench(directory: String, key: SigningKey?, backends: [String]) throws {
+        _ = try Manifest.write(directory: directory)
+        guard let key else { return }
+        let predicate: JSONValue = [
+            "kind": "bench", "tool": ["name": "ordeal", "version": .string(OrdealVersion.current)],
+            "backends": .array(backends.map { .string($0) }),
+        ]
+        _ = try Attestation.sign(directory: directory, key: key, predicate: predicate)
     }
 
     /// A key that cannot be read or parsed, as one sentence: the option, the path, why, the fix.

@@ -57,8 +57,8 @@ struct PostgresBenchTests {
             "raw.roundtrip@1": 30, "cache.hit@1": 30, "lease.acquire_release@1": 30,
             "raw.roundtrip@2": 60, "cache.hit@2": 60, "lease.acquire_release@2": 60, "sweep.expired_20@1": 2,
         ])
-        #expect(outcome.report.meta["worker"]?.hasSuffix("ordeal-worker bench-worker") == true)
+        #expect(outcome.report.meta["worker"]?.description.hasSuffix("ordeal-worker bench-worker") == true)
         // The workers opened a database of the run, not the server's `postgres` database.
-        #expect(outcome.report.meta["opened_as.\(server)"]?.contains("/ordeal_bench_") == true)
+        #expect(outcome.report.meta["opened_as.\(server)"]?.description.contains("/ordeal_bench_") == true)
     }
 }
