@@ -48,6 +48,13 @@ public enum Format {
         "\(n) \(n == 1 ? noun : plural ?? noun + "s")"
     }
 
+    /// `text` cut to fit `columns` (its last character an ellipsis when cut): a status line
+    /// rewritten in place must never wrap, or the terminal fills with stale copies.
+    public static func fit(_ text: String, columns: Int) -> String {
+        guard text.count > columns else { return text }
+        return columns <= 1 ? String(text.prefix(max(columns, 0))) : String(text.prefix(columns - 1)) + "…"
+    }
+
     /// `x` rounded to one decimal (a figure of report.json).
     public static func round1(_ x: Double) -> Double { (x * 10).rounded() / 10 }
 }

@@ -33,6 +33,13 @@ public enum Posix {
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
+    /// The width in columns of the terminal on `fd`, or nil when it is not a terminal.
+    public static func terminalColumns(_ fd: Int32 = 1) -> Int? {
+        var size = winsize()
+        guard ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+
     /// Sleeps `nanos` nanoseconds, resuming after a signal for what is left.
     public static func sleep(nanos: UInt64) {
         var request = timespec(tv_sec: Int(nanos / 1_000_000_000), tv_nsec: Int(nanos % 1_000_000_000))

@@ -117,7 +117,10 @@ extension Ordeal {
             if let backend { options.backend = try Self.override(backend, runID: runID) }
             if interactive {
                 options.live = { status in
-                    print("\r\u{1B}[K  " + status, terminator: "")
+                    // Cut to the terminal's width: a status line that wraps cannot be rewritten
+                    // in place, and the screen fills with stale copies.
+                    let line = Format.fit(status, columns: (Posix.terminalColumns() ?? 80) - 3)
+                    print("\r\u{1B}[K  " + line, terminator: "")
                     fflush(nil)
                 }
             }

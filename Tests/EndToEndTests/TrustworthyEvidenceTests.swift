@@ -92,6 +92,8 @@ import Testing
         let file = try scenario(dir)
         _ = try Binaries.run(Binaries.ordeal, ["run", file, "--out", dir + "/first"])
         let report = try JSONParser.parse(String(contentsOfFile: dir + "/first/report.json", encoding: .utf8))
+        // The run's id is its own, not the name of the folder it was written to.
+        #expect(report["run_id"]?.stringValue?.wholeMatch(of: /[0-9]{8}T[0-9]{6}Z-[0-9a-f]+/) != nil, "\(report["run_id"] ?? "")")
         let seed = try #require(report["scenarios"]?.arrayValue?.first?["seed"]?.intValue)
         #expect(seed >= 0)
         let replay = try Binaries.run(Binaries.ordeal, ["run", file, "--out", dir + "/again", "--seed", String(seed)])

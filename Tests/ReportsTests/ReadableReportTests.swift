@@ -57,3 +57,21 @@ import OrdealModel
         #expect(unsigned.contains("ordeal verify Reports/r1 --integrity-only") && unsigned.contains("This run is not signed"))
     }
 }
+
+/// The words and figures every format shares (issue #12, point 9).
+@Suite struct SharedWordingTests {
+    @Test func aStatusLineIsCutToTheTerminalSoItNeverWraps() {
+        let status = "kill9-recovery: 812 ms, 1 worker running, 2497 ops acknowledged, 2/3 faults"
+        #expect(Format.fit(status, columns: 200) == status)
+        let cut = Format.fit(status, columns: 30)
+        #expect(cut.count == 30 && cut.hasSuffix("…") && status.hasPrefix(cut.dropLast()))
+        #expect(Format.fit(status, columns: 0) == "")
+    }
+
+    @Test func oneIsSingular() {
+        #expect(Format.count(1, "scenario") == "1 scenario" && Format.count(3, "scenario") == "3 scenarios")
+        var report = RunReport(runID: "r", startedAt: "t", seedOverride: nil, scenarios: [], durationMillis: 0, replayCommand: "ordeal run")
+        report.complete = true
+        #expect(report.countsSentence.hasPrefix("0 scenarios"))
+    }
+}
