@@ -25,6 +25,19 @@ enum Binaries {
         return path
     }
 
+    /// Writes `dir/NAME.yaml` for each (name, count): one checkpoint writer committing `count`
+    /// checkpoints, the smallest scenario that runs for as long as a test needs.
+    static func writeWriterScenarios(_ dir: String, _ scenarios: [(name: String, count: Int)]) throws {
+        for (name, count) in scenarios {
+            try """
+                name: \(name)
+                workers:
+                  - role: checkpoint-writer
+                    params: {task: t, count: \(count)}
+                """.write(toFile: dir + "/\(name).yaml", atomically: true, encoding: .utf8)
+        }
+    }
+
     struct Result {
         var status: Int32
         var reason: Process.TerminationReason

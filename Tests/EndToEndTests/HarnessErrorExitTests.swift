@@ -18,14 +18,7 @@ import Testing
     /// breaks something under the run folder.
     func run(trap: (String) throws -> Void) throws -> Outcome {
         let dir = try Binaries.temporaryDirectory()
-        for (name, count) in [("a-long", 3000), ("b-short", 20)] {
-            try """
-                name: \(name)
-                workers:
-                  - role: checkpoint-writer
-                    params: {task: t, count: \(count)}
-                """.write(toFile: dir + "/\(name).yaml", atomically: true, encoding: .utf8)
-        }
+        try Binaries.writeWriterScenarios(dir, [("a-long", 3000), ("b-short", 20)])
         let out = dir + "/run"
         let runner = try ChildProcess([Binaries.ordeal, "run", dir + "/a-long.yaml", dir + "/b-short.yaml", "--out", out], stderrPath: dir + "/stderr")
         let deadline = Date().addingTimeInterval(20)

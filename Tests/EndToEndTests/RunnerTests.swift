@@ -224,14 +224,7 @@ import Testing
 extension RunnerTests {
     @Test func aRunKilledMidwayLeavesAReportThatDoesNotReadAsPassed() throws {
         let dir = try Binaries.temporaryDirectory()
-        for (name, count) in [("a-quick", 5), ("b-long", 100_000)] {
-            try """
-                name: \(name)
-                workers:
-                  - role: checkpoint-writer
-                    params: {task: t, count: \(count)}
-                """.write(toFile: dir + "/\(name).yaml", atomically: true, encoding: .utf8)
-        }
+        try Binaries.writeWriterScenarios(dir, [("a-quick", 5), ("b-long", 100_000)])
         let out = dir + "/run"
         let runner = try ChildProcess([Binaries.ordeal, "run", dir, "--out", out])
         // Wait until the first scenario's report is written and the second is running.
