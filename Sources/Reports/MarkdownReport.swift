@@ -87,7 +87,7 @@ enum MarkdownReport {
             md += "\n| fault | target | at | healed at | effect |\n|---|---|---|---|---|\n"
             for f in s.faults {
                 let effect = (s.faultEffects[f.index] ?? [:]).sorted { $0.key < $1.key }
-                    .map { "\($0.key) \(Format.short($0.value, 1))" }.joined(separator: ", ")
+                    .map { "\($0.key) \(ReportText.figure($0.key, $0.value))" }.joined(separator: ", ")
                 md += "| \(f.kind.rawValue) | \(f.target) | \(f.atMillis.map { "\(Format.short($0, 1)) ms" } ?? "never") "
                 md += "| \(f.healedAtMillis.map { "\(Format.short($0, 1)) ms" } ?? "-") | \(effect.isEmpty ? "-" : effect) |\n"
             }
@@ -113,7 +113,7 @@ enum MarkdownReport {
         guard !rows.isEmpty else { return "" }
         var md = "\n## Measured limitations\n\n| scenario | check | reason | measured |\n|---|---|---|---|\n"
         for (s, c) in rows {
-            let figures = c.measurements.sorted { $0.key < $1.key }.map { "\($0.key) \(Format.short($0.value, 1))" }
+            let figures = c.measurements.sorted { $0.key < $1.key }.map { "\($0.key) \(ReportText.figure($0.key, $0.value))" }
             md += "| \(s.scenario.name) | \(c.name) | \(escape(c.expectedFailure ?? "")) | \(figures.joined(separator: ", ")) |\n"
         }
         return md

@@ -29,6 +29,13 @@ enum ReportText {
 
     /// The measurements of a check, one `name = value` per line, sorted by name.
     static func measurements(_ check: CheckResult) -> String {
-        check.measurements.sorted { $0.key < $1.key }.map { "\($0.key) = \(Format.short($0.value, 3))" }.joined(separator: "\n")
+        check.measurements.sorted { $0.key < $1.key }.map { "\($0.key) = \(figure($0.key, $0.value))" }.joined(separator: "\n")
+    }
+
+    /// A measurement for people: a duration in microseconds (`…_us`) as every latency is shown
+    /// (`16.8 ms`), so one figure never appears three ways; any other figure without a spurious
+    /// `.0`.
+    static func figure(_ key: String, _ value: Double) -> String {
+        key.hasSuffix("_us") ? Format.micros(value) : Format.short(value, 3)
     }
 }

@@ -136,6 +136,33 @@ import Testing
         #expect(!run.stderr.contains("[io]"))
     }
 
+    @Test func reportOfARunWhosePremiseDidNotHappenExitsThree() throws {
+        let dir = try Binaries.temporaryDirectory()
+        let file = dir + "/nothing.yaml"
+        try """
+            name: nothing
+            workers:
+              - {role: checkpoint-writer, params: {task: t, count: 10}}
+            premises: [takeover]
+            checks: [acked-durable]
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try Binaries.run(Binaries.ordeal, ["run", file, "--out", dir + "/run"]).status == ExitStatus.unknown.rawValue)
+        #expect(try Binaries.run(Binaries.ordeal, ["report", dir + "/run"]).status == ExitStatus.unknown.rawValue)
+    }
+
+    @Test func anOutFolderThatCannotBeMadeNamesThePathAndTheReason() throws {
+        let dir = try Binaries.temporaryDirectory()
+        try Binaries.writeWriterScenarios(dir, [("small", 5)])
+        let result = try Binaries.run(Binaries.ordeal, ["run", dir + "/small.yaml", "--out", "/proc/ordeal-x"])
+        #expect(result.status == ExitStatus.badInput.rawValue)
+        #expect(result.stderr.contains("--out /proc/ordeal-x: cannot create the folder:") && result.stderr.contains("errno"), "\(result.stderr)")
+    }
+
+    @Test func theBenchHelpsPostgreSQLExampleIsACommandThatPastes() throws {
+        let help = try Binaries.run(Binaries.ordeal, ["bench", "--help"])
+        #expect(help.stdout.contains("url=$(bash ci/postgres.sh start | tail -n 1)") && help.stdout.contains("--backend \"sqlite:normal,$url\""))
+    }
+
     @Test func ordealAloneIsAUsageErrorThatPrintsTheHelp() throws {
         let bare = try Binaries.run(Binaries.ordeal, [])
         #expect(bare.status == ExitStatus.badInput.rawValue)

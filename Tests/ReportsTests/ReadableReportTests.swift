@@ -68,6 +68,19 @@ import OrdealModel
         #expect(Format.fit(status, columns: 0) == "")
     }
 
+    /// A limitation's figures: counts without a spurious `.0`, microseconds as every latency is
+    /// shown.
+    @Test func figuresAreWrittenOneWay() {
+        var limitation = CheckResult(
+            name: "acked-durable", verdict: .pass, detail: "failed as declared", measurements: ["lost_writes": 3302, "p50_us": 16_752.6])
+        limitation.expectedFailure = "durability normal loses acknowledged commits on power loss"
+        var s = ReadableReportTests().member(1, verdict: .pass, millis: 1)
+        s.checks = [limitation]
+        let md = MarkdownReport.render(ReadableReportTests().report([s]))
+        #expect(md.contains("lost_writes 3302, p50_us 16.8 ms"), "\(md)")
+        #expect(!md.contains("3302.0") && !md.contains("16752.6"))
+    }
+
     @Test func oneIsSingular() {
         #expect(Format.count(1, "scenario") == "1 scenario" && Format.count(3, "scenario") == "3 scenarios")
         var report = RunReport(runID: "r", startedAt: "t", seedOverride: nil, scenarios: [], durationMillis: 0, replayCommand: "ordeal run")

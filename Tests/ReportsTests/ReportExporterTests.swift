@@ -247,7 +247,7 @@ private func isDotDecimal(_ text: String) -> Bool {
         #expect(failure.text == "{\"key\":\"k<1>&\",\"rule\":\"two holders\"}\n{\"rule\":\"fence\",\"token\":3}")
         let out = tree.all("system-out").map(\.text)
         #expect(out.contains { $0.contains("holders = 2") && $0.hasPrefix("fail: a < b") })
-        #expect(out.contains { $0.contains("limit_us = 50000") })
+        #expect(out.contains { $0.contains("limit_us = 50 ms") })
     }
 }
 
