@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-extras/swift-extras-base64", from: "1.2.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System SQLite (libsqlite3-dev), wrapped by RecoveryCore's SQLite layer.
@@ -52,6 +53,14 @@ let package = Package(
         .target(
             name: "OrdealReports", dependencies: ["OrdealModel", "OrdealSupport", "OrdealSystem"],
             path: "Sources/Reports", resources: [.embedInCode("report.schema.json")]),
+        // Network faults between workers and a server backend: a TCP proxy on SwiftNIO whose
+        // toxics (latency, partitions, resets, refusals) the runner applies per worker.
+        .target(
+            name: "NetFaults",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
         // The runner: scenario loader, supervisor, worker processes, faults, analysis, rebuild.
         // Carries the LD_PRELOAD fault shim (Sources/FaultShim) as a resource.
         .target(
@@ -137,6 +146,7 @@ let package = Package(
         .testTarget(name: "CheckersTests", dependencies: ["OrdealCheckers", "OrdealModel", "OrdealSupport"]),
         .testTarget(
             name: "ReportsTests", dependencies: ["OrdealReports", "OrdealCheckers", "OrdealModel", "OrdealSupport"]),
+        .testTarget(name: "NetFaultsTests", dependencies: ["NetFaults", "OrdealSystem"]),
         .testTarget(
             name: "RunnerTests",
             dependencies: [

@@ -1,0 +1,47 @@
+/// Which way a toxic acts on a proxied connection: `upstream` is the client's requests to the
+/// server, `downstream` the server's replies to the client.
+public enum ProxyDirection: String, Sendable, Hashable, CaseIterable {
+    case both, upstream, downstream
+
+    func covers(_ way: ProxyDirection) -> Bool { self == .both || self == way }
+}
+
+/// A network fault the proxy applies to every connection through it while active (Toxiproxy's
+/// toxics, in user space: this kernel has no netem and CI may have no root).
+public enum Toxic: Sendable, Hashable {
+    /// Every chunk waits `millis` plus up to `jitterMillis` more (drawn per chunk), in order.
+    case latency(millis: Double, jitterMillis: Double, direction: ProxyDirection)
+    /// Bytes the direction carries are dropped; connections stay open (a dead switch: the
+    /// client sees timeouts). `downstream` alone is the one-way partition: requests reach the
+    /// server, its replies never come back.
+    case partition(direction: ProxyDirection)
+    /// Every open connection is reset (RST to both ends) when the toxic starts.
+    case reset
+    /// New connections are accepted and reset at once while active (the client sees ECONNRESET).
+    case refuse
+}
+
+/// What a toxic did while it was active: what a scenario records as the fault's effect. A
+/// toxic that touched nothing proved nothing.
+public struct ToxicEffects: Sendable, Hashable {
+    public var bytesDelayed = 0
+    public var bytesDropped = 0
+    public var connectionsReset = 0
+    public var connectionsRefused = 0
+    /// Bytes that went through untouched while the toxic was active (one direction of a
+    /// one-way toxic), for context.
+    public var bytesPassed = 0
+
+    public init() {}
+
+    public var touchedAnything: Bool { bytesDelayed + bytesDropped + connectionsReset + connectionsRefused > 0 }
+
+    /// As a fault's `effect` in the history and report.json.
+    public var figures: [String: Double] {
+        [
+            "bytes_delayed": Double(bytesDelayed), "bytes_dropped": Double(bytesDropped),
+            "connections_reset": Double(connectionsReset), "connections_refused": Double(connectionsRefused),
+            "bytes_passed": Double(bytesPassed),
+        ]
+    }
+}
