@@ -58,6 +58,7 @@ let package = Package(
         .target(
             name: "NetFaults",
             dependencies: [
+                "OrdealModel",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
@@ -67,7 +68,8 @@ let package = Package(
             name: "OrdealRunner",
             dependencies: [
                 "OrdealModel", "OrdealCheckers", "OrdealReports", "OrdealSupport", "OrdealSystem",
-                "COrdealShims", "CSQLite", .product(name: "Yams", package: "Yams"),
+                "COrdealShims", "CSQLite", "NetFaults", .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
             ],
             path: "Sources/Runner", resources: [.embedInCode("Protocol/worker-protocol.schema.json")],
             plugins: ["BuildFaultShim"]),
@@ -90,7 +92,7 @@ let package = Package(
         .target(
             name: "PostgresBackend",
             dependencies: [
-                "RecoveryCore", "OrdealSystem", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "RecoveryCore", "OrdealSupport", "OrdealSystem", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // Backend specs (`sqlite:normal`, `memory`, `postgres://...`).
@@ -128,7 +130,7 @@ let package = Package(
         // A deliberately faulty worker: each flag breaks one guarantee, so tests can show
         // that every checker fails on a system that violates it. Used only by the tests.
         .executableTarget(
-            name: "ordeal-faulty-worker", dependencies: ["WorkerKit", "RecoveryCore", "OrdealSupport", "OrdealSystem"]),
+            name: "ordeal-faulty-worker", dependencies: ["WorkerKit", "RecoveryCore", "OrdealSupport", "OrdealSystem", "Backends"]),
 
         // MARK: Tests, one target per module, plus end-to-end tests of the built binaries.
         .testTarget(
@@ -146,7 +148,7 @@ let package = Package(
         .testTarget(name: "CheckersTests", dependencies: ["OrdealCheckers", "OrdealModel", "OrdealSupport"]),
         .testTarget(
             name: "ReportsTests", dependencies: ["OrdealReports", "OrdealCheckers", "OrdealModel", "OrdealSupport"]),
-        .testTarget(name: "NetFaultsTests", dependencies: ["NetFaults", "OrdealSystem"]),
+        .testTarget(name: "NetFaultsTests", dependencies: ["NetFaults", "OrdealModel", "OrdealSystem"]),
         .testTarget(
             name: "RunnerTests",
             dependencies: [
@@ -156,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "OrdealRunner", "OrdealModel", "OrdealReports", "OrdealSupport", "OrdealSystem",
+                "OrdealRunner", "OrdealModel", "OrdealReports", "OrdealSupport", "OrdealSystem", "PostgresTestSupport",
                 "ordeal", "ordeal-worker", "ordeal-faulty-worker", "custom-backend-worker",
             ]),
     ],

@@ -142,18 +142,23 @@ public struct AckedDurableChecker: Checker {
                 }
             }
         }
+        let lost = findings.violations
         let outcomes = Self.unacknowledgedCommits(history, final, &findings)
+        let failedLanded = findings.violations - lost
+        var failText = "\(lost) of \(acknowledged) acknowledged writes are missing or changed in the final state"
+        if outlived > 0 { failText += ", \(outlived) of them step checkpoints that survived the tool result they reference" }
+        if failedLanded > 0 {
+            failText = (lost == 0 ? "" : failText + "; ") + "\(failedLanded) commit(s) reported failed took effect (their snapshot is in the final state)"
+        }
         return findings.result(
             name,
             pass: "all \(acknowledged) acknowledged writes are in the final state, unchanged"
                 + outcomes.summary
                 + (excused == 0 ? "" : " (\(excused) acknowledgement(s) of checkpoints a corrupt fault damaged not judged)")
                 + (retained == 0 ? "" : " (\(retained) older checkpoint(s) deleted by retention, each task's newest kept)"),
-            fail: outlived == 0
-                ? "\(findings.violations) of \(acknowledged) acknowledged writes are missing or changed in the final state"
-                : "\(findings.violations) of \(acknowledged) acknowledged writes are missing or changed in the final state, \(outlived) of them step checkpoints that survived the tool result they reference",
+            fail: failText,
             measurements: [
-                "acknowledged_writes": Double(acknowledged), "lost_writes": Double(findings.violations),
+                "acknowledged_writes": Double(acknowledged), "lost_writes": Double(lost), "failed_but_landed": Double(failedLanded),
                 "corrupted_by_fault": Double(excused), "deleted_by_retention": Double(retained),
                 "indeterminate_landed": Double(outcomes.landed), "indeterminate_not_landed": Double(outcomes.notLanded),
             ],

@@ -29,6 +29,7 @@ public enum PremiseChecker {
         case .artifactCorrupted: corrupted(.artifact, history)
         case .retentionAfterFinish: retentionAfterFinish(history)
         case .vacuousEvidence: EvidenceRules.premise(history, final)
+        case .indeterminateLanded: indeterminateLanded(history, final)
         }
     }
 
@@ -180,5 +181,17 @@ public enum PremiseChecker {
             return (false, "none of \(renewals) renewals came after its lease could have expired (or none carried lease_ms): no renewal raced a sweep")
         }
         return (true, "\(late) of \(renewals) renewals began after their lease could have expired")
+    }
+
+    /// Some commit reported indeterminate (or, by a core that misreports it, failed) has its
+    /// snapshot in the final state: its reply was lost, and it landed.
+    static func indeterminateLanded(_ history: History, _ final: FinalState?) -> (Bool, String) {
+        let stored = Set((final?.checkpoints ?? []).map { "\($0.task)\u{0}\($0.sha256)" })
+        let unacknowledged = history.ops("checkpoint.commit").filter { $0.outcome == "info" || $0.outcome == "fail" }
+        let landed = unacknowledged.filter { e in e.key.flatMap { k in e.string("sha256").map { stored.contains("\(k)\u{0}\($0)") } } ?? false }
+        guard let first = landed.first else {
+            return (false, "none of the \(unacknowledged.count) commit(s) without an acknowledgement landed: no reply was lost on a write that took effect, so nothing tested how the core reports one")
+        }
+        return (true, "\(landed.count) of \(unacknowledged.count) unacknowledged commit(s) landed, the first by \(first.worker ?? "?") at t=\(Format.seconds(millis: first.tMillis)) s (reported \(first.outcome ?? "?"))")
     }
 }

@@ -19,6 +19,9 @@ public enum FaultKind: String, Sendable, Hashable, CaseIterable {
     /// the artifact that checkpoint's evidence names (`of: artifact`); the worker restarts per
     /// its policy and must resume from the checkpoint before.
     case corrupt
+    /// A toxic of the network-fault proxy between the target and a server backend (latency, a
+    /// partition either or one way, a reset, refused connections), until healed.
+    case network
     /// A command of the scenario's own, run to its end (e.g. `bash ci/postgres.sh restart`,
     /// which kills the PostgreSQL server as a crash would and starts it again).
     case command
@@ -40,6 +43,7 @@ public enum FaultKind: String, Sendable, Hashable, CaseIterable {
             FaultTraits(takesDuration: true, optionKeys: ["offset", "mode", "period", "rate", "clocks"], shimSlot: .clock)
         case .powerLoss: FaultTraits(killsWorker: true, reachesLocalFilesOnly: true, shimSlot: .powerLoss)
         case .corrupt: FaultTraits(killsWorker: true, reachesLocalFilesOnly: true, optionKeys: ["of"])
+        case .network: FaultTraits(takesDuration: true, reachesServerOnly: true, optionKeys: ["toxic", "direction", "latency", "spread"])
         case .command: FaultTraits(optionKeys: ["run"])
         }
     }
@@ -58,6 +62,8 @@ public struct FaultTraits: Sendable, Hashable {
     public var takesDuration = false
     /// It acts on a worker's own files, so it cannot reach a server backend's.
     public var reachesLocalFilesOnly = false
+    /// It acts on the link to a server backend, so it has nothing to act on with an embedded one.
+    public var reachesServerOnly = false
     /// The scenario-file keys of the kind's own options.
     public var optionKeys: [String] = []
     /// The shim's statistics slot that counts the calls it hit; nil for a kind without the shim.
@@ -126,6 +132,7 @@ public enum FaultOptions: Sendable, Hashable {
     case corrupt(of: CorruptTarget)
     /// The argv of a `command` fault (found in PATH, run from the current folder).
     case command([String])
+    case network(Toxic)
 }
 
 public struct FaultSpec: Sendable, Hashable {

@@ -40,6 +40,10 @@ public enum Premise: String, Sendable, Hashable, CaseIterable {
     /// its artifact (an ok `checkpoint.recheck` with `artifact_removed`): the core's verifier
     /// was put to the test.
     case vacuousEvidence = "vacuous-evidence"
+    /// A write whose reply was lost took effect: a `checkpoint.commit` reported `info` whose
+    /// snapshot (`sha256`) is in the final state. The case a core must report as indeterminate,
+    /// never as a failure.
+    case indeterminateLanded = "indeterminate-landed"
 
     /// A sentence for `--help`, docs and reports.
     public var meaning: String {
@@ -55,6 +59,7 @@ public enum Premise: String, Sendable, Hashable, CaseIterable {
         case .artifactCorrupted: "a corrupt fault changed the artifact an acknowledged checkpoint's evidence names, and its worker ran again"
         case .retentionAfterFinish: "retention cleaned up a task after it ended, when its newest checkpoint was no longer its last verified step"
         case .vacuousEvidence: "a checkpoint was committed with evidence that proves nothing, or verified again after its artifact was removed"
+        case .indeterminateLanded: "a commit whose reply was lost (reported info) took effect: its snapshot is in the final state"
         }
     }
 }

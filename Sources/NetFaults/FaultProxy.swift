@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import OrdealModel
 import NIOPosix
 
 /// A TCP proxy on 127.0.0.1 in front of one server (host:port), whose connections a toxic can
@@ -83,13 +84,13 @@ public struct ProxyError: Error, CustomStringConvertible, Sendable {
 final class Forwarder: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
-    let way: ProxyDirection
+    let way: NetworkDirection
     let peer: any Channel
     let state: ProxyState
     /// The deadline of the last delayed chunk: later chunks never overtake it.
     private var releaseAt = NIODeadline.uptimeNanoseconds(0)
 
-    init(_ way: ProxyDirection, peer: any Channel, state: ProxyState) {
+    init(_ way: NetworkDirection, peer: any Channel, state: ProxyState) {
         self.way = way
         self.peer = peer
         self.state = state

@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import OrdealModel
 import NIOPosix
 
 /// The proxy's toxic, its effects and its open connections, shared by its event loops and the
@@ -43,7 +44,7 @@ final class ProxyState: Sendable {
     }
 
     /// What to do with `bytes` going `way` now.
-    func decide(_ way: ProxyDirection, bytes: Int) -> Decision {
+    func decide(_ way: NetworkDirection, bytes: Int) -> Decision {
         inner.withLockedValue { s in
             switch s.toxic {
             case .latency(let millis, let jitter, let direction) where direction.covers(way):

@@ -83,11 +83,11 @@ final class PostgresSession: @unchecked Sendable {
         if url.tls == .require {
             configuration.tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         }
-        configuration.options.connectTimeout = .seconds(10)
+        configuration.options.connectTimeout = .milliseconds(Int64(url.timeoutMillis))
         nextID += 1
-        let opened = try PostgresConnection.connect(
-            on: eventLoopGroup.next(), configuration: configuration, id: nextID, logger: logger
-        ).wait()
+        let opened = try withDeadline(
+            PostgresConnection.connect(on: eventLoopGroup.next(), configuration: configuration, id: nextID, logger: logger),
+            doing: "connect")
         connection = opened
         return opened
     }
@@ -108,7 +108,8 @@ final class PostgresSession: @unchecked Sendable {
                 case .null: binds.appendNull()
                 }
             }
-            let result = try open().query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
+            let result = try withDeadline(
+                open().query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger), doing: what)
             return PGResult(
                 rows: result.rows.map { PGRow(cells: PostgresRandomAccessRow($0)) }, affected: result.metadata.rows ?? 0)
         } catch {
@@ -117,6 +118,25 @@ final class PostgresSession: @unchecked Sendable {
             if let psql = error as? PSQLError, psql.code == .server || psql.code == .queryCancelled {} else { close() }
             throw PostgresStoreError.wrap(error, url: url, sql: sql, doing: what)
         }
+    }
+
+    /// Waits for `future` at most the URL's `timeout_ms`. Past it the call fails: the server may
+    /// or may not have applied the statement (its reply may be lost on the way), so the error
+    /// says the outcome is unknown, and the caller's `run` drops the connection, whose state no
+    /// one knows any more.
+    private func withDeadline<T: Sendable>(_ future: EventLoopFuture<T>, doing what: String) throws -> T {
+        let loop = future.eventLoop
+        let promise = loop.makePromise(of: T.self)
+        let millis = url.timeoutMillis
+        let url = self.url
+        let deadline = loop.scheduleTask(in: .milliseconds(Int64(millis))) {
+            promise.fail(PostgresDeadlineExceeded(url: "\(url)", millis: millis, what: what))
+        }
+        future.whenComplete { result in
+            deadline.cancel()
+            promise.completeWith(result)
+        }
+        return try promise.futureResult.wait()
     }
 
     /// Runs one statement and reads each row it returns.

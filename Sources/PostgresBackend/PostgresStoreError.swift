@@ -60,3 +60,15 @@ public struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
         return RecoveryError(.storage, "the PostgreSQL backend at \(url) failed to \(what)", cause: cause)
     }
 }
+
+/// No reply within the URL's `timeout_ms`: the request may have reached the server and been
+/// applied, so its outcome is unknown (an indeterminate operation, never a definite failure).
+struct PostgresDeadlineExceeded: Error, CustomStringConvertible {
+    let url: String
+    let millis: Int
+    let what: String
+
+    var description: String {
+        "no reply from \(url) within \(millis) ms to \(what): the statement may or may not have been applied; the connection was dropped (raise timeout_ms in the URL for a slower link)"
+    }
+}

@@ -1,5 +1,8 @@
-/// Where a PostgreSQL backend connects: `postgres://user[:password]@host[:port][/database][?sslmode=...]`
-/// (`postgresql://` too). User, password and database may be percent-encoded.
+import OrdealSupport
+/// Where a PostgreSQL backend connects: `postgres://user[:password]@host[:port][/database][?sslmode=...&timeout_ms=...]`
+/// (`postgresql://` too). User, password and database may be percent-encoded. `timeout_ms` is
+/// the client's deadline for each connect and statement (default 10000): past it the
+/// connection is dropped and the call fails with its outcome unknown, so nothing blocks forever.
 public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
     /// How the connection uses TLS.
     public enum TLSMode: String, Sendable, Hashable {
@@ -15,6 +18,9 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
     public var port: Int
     public var database: String
     public var tls: TLSMode
+    /// The deadline of each connect and statement, in milliseconds.
+    public var timeoutMillis = PostgresURL.defaultTimeoutMillis
+    public static let defaultTimeoutMillis = 10_000
 
     public init(user: String, password: String? = nil, host: String, port: Int = 5432, database: String? = nil, tls: TLSMode? = nil) {
         self.user = user
@@ -27,7 +33,7 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a URL; the error says what is wrong and shows the expected form.
     public init(parsing text: String) throws(PostgresURLError) {
-        let form = "postgres://user[:password]@host[:port][/database][?sslmode=disable|require]"
+        let form = "postgres://user[:password]@host[:port][/database][?sslmode=disable|require][&timeout_ms=N]"
         func bad(_ why: String) -> PostgresURLError { PostgresURLError(description: "bad PostgreSQL URL '\(Self.redactingPassword(text))': \(why); expected \(form)") }
         guard let schemeEnd = text.range(of: "://"),
               ["postgres", "postgresql"].contains(text[..<schemeEnd.lowerBound]) else {
@@ -79,21 +85,31 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
             database = decoded
         }
         var tls: TLSMode?
+        var timeout: Int?
         for pair in query.split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1)
+            if kv.count == 2, kv[0] == "timeout_ms" {
+                guard let ms = Int(kv[1]), ms >= 1 else { throw bad("timeout_ms must be a whole number of milliseconds, at least 1, not '\(kv[1])'") }
+                timeout = ms
+                continue
+            }
             guard kv.count == 2, kv[0] == "sslmode", let mode = TLSMode(rawValue: String(kv[1])) else {
-                throw bad("the only parameter understood is sslmode=disable or sslmode=require, not '\(pair)'")
+                throw bad("the parameters understood are sslmode=disable|require and timeout_ms=N, not '\(pair)'")
             }
             tls = mode
         }
         self.init(user: user, password: password, host: String(hostPort), port: port, database: database, tls: tls)
+        if let timeout { timeoutMillis = timeout }
     }
 
     /// The URL without the password: safe for logs, reports and error messages.
     public var description: String {
         let host = self.host.contains(":") ? "[\(self.host)]" : self.host
         var text = "postgres://\(Self.percentEncoded(user))@\(host):\(port)/\(Self.percentEncoded(database))"
-        if tls != (Self.isLoopback(self.host) ? .disable : .require) { text += "?sslmode=\(tls.rawValue)" }
+        var parameters: [String] = []
+        if tls != (Self.isLoopback(self.host) ? .disable : .require) { parameters.append("sslmode=\(tls.rawValue)") }
+        if timeoutMillis != Self.defaultTimeoutMillis { parameters.append("timeout_ms=\(timeoutMillis)") }
+        if !parameters.isEmpty { text += "?" + parameters.joined(separator: "&") }
         return text
     }
 
@@ -118,11 +134,7 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
 
     /// `text` with any password between `://user:` and `@` replaced by `***`: for showing a URL
     /// of any scheme.
-    public static func redactingPassword(_ text: String) -> String {
-        guard let schemeEnd = text.range(of: "://"), let at = text[schemeEnd.upperBound...].firstIndex(of: "@"),
-              let colon = text[schemeEnd.upperBound..<at].firstIndex(of: ":") else { return text }
-        return String(text[..<text.index(after: colon)]) + "***" + String(text[at...])
-    }
+    public static func redactingPassword(_ text: String) -> String { URLText.redactingPassword(text) }
 
     static func percentDecoded(_ text: Substring) -> String? {
         var bytes: [UInt8] = []

@@ -1,3 +1,4 @@
+import Backends
 import OrdealSystem
 import Foundation
 import OrdealSupport
@@ -187,6 +188,7 @@ enum FaultyWorker {
         for role in fault?.roles ?? [] {
             if let fault, let real = roles[role] { roles[role] = fault.faulty(real) }
         }
-        return WorkerMain.run(arguments: rest, roles: roles)
+        // Every backend Backends opens (a fault that needs SQLite says so when given another).
+        return WorkerMain.run(arguments: rest, roles: roles, openBackend: Backends.open(spec:sqlitePath:durability:))
     }
 }

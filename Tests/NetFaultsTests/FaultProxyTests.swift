@@ -1,6 +1,7 @@
 import Glibc
 import NIOConcurrencyHelpers
 import NIOCore
+import OrdealModel
 import NIOPosix
 import Testing
 

@@ -19,7 +19,7 @@ import Testing
                 after_ops: 5
             """
         let problem = loaderProblem(yaml, path: "Scenarios/kill9.yaml")
-        #expect(problem?.description == "Scenarios/kill9.yaml:4: faults[0].kind: unknown fault kind 'kil'; valid: kill, pause, disk-full, io-error, clock-skew, power-loss, corrupt, command")
+        #expect(problem?.description == "Scenarios/kill9.yaml:4: faults[0].kind: unknown fault kind 'kil'; valid: kill, pause, disk-full, io-error, clock-skew, power-loss, corrupt, network, command")
     }
 
     @Test func yamlSyntaxErrorBecomesAProblemWithItsLine() {
@@ -215,7 +215,7 @@ import Testing
         #expect(problems.map(\.line) == [3, 4, 5, 6])
         #expect(problems[0].message.contains("a pause needs `duration`"))
         #expect(problems[1].message.contains("must be greater than 0"))
-        #expect(problems[2].message.contains("applies to pause, disk-full, io-error and clock-skew"))
+        #expect(problems[2].message.contains("applies to pause, disk-full, io-error, clock-skew and network"))
         #expect(problems[3].message.contains("applies to kill, power-loss and corrupt only"))
     }
 
@@ -252,6 +252,19 @@ import Testing
         #expect(scenario.thresholds.map(\.maxMicros) == [800, 1_500])
         let problem = loaderProblem("timeout: 300us\n" + minimalWorkers)
         #expect(problem?.field == "timeout" && problem?.message.contains("rounds to 0") == true)
+    }
+
+    @Test func aNetworkFaultNamesItsToxicAndOnlyItsOwnOptions() throws {
+        let unknown = loaderProblem(minimalWorkers + "faults: [{kind: network, toxic: flood, target: checkpoint-writer, at: 0ms}]\n")
+        #expect(unknown?.field == "faults[0].toxic" && unknown?.message.contains("valid: latency, partition, reset, refuse") == true)
+        let missing = loaderProblem(minimalWorkers + "faults: [{kind: network, target: checkpoint-writer, at: 0ms}]\n")
+        #expect(missing?.field == "faults[0].toxic" && missing?.message.contains("missing") == true)
+        let stray = loaderProblem(minimalWorkers + "faults: [{kind: network, toxic: reset, latency: 5ms, target: checkpoint-writer, at: 0ms}]\n")
+        #expect(stray?.field == "faults[0].latency" && stray?.message.contains("latency toxic only") == true)
+        let ok = try ScenarioLoader.load(
+            yaml: minimalWorkers + "faults: [{kind: network, toxic: latency, latency: 5ms, spread: 2ms, direction: downstream, target: checkpoint-writer, at: 0ms, duration: 1s}]\n",
+            path: "n.yaml")
+        #expect(ok.faults.first?.options == .network(.latency(millis: 5, jitterMillis: 2, direction: .downstream)))
     }
 
     @Test func aDurationWithoutAKnownUnitSaysHowToWriteIt() {

@@ -69,6 +69,13 @@ extension ScenarioRun {
                 guard try fireShimFault(i, target: &target) else { continue }
             case .command:
                 try runCommandFault(i)
+            case .network:
+                guard fireNetworkFault(i) else {
+                    problems.append("fault \(i) (network on \(target.name)) has no proxy to act on: the backend is not a server")
+                    faults[i].firedAtMillis = now()
+                    faults[i].healedAtMillis = now()
+                    continue
+                }
             }
             instances[target.name] = target
             faults[i].firedAtMillis = now()
@@ -82,6 +89,10 @@ extension ScenarioRun {
             guard let healAt = faults[i].healAtMillis, now() >= healAt, var target = instances[faults[i].target] else { continue }
             if faults[i].spec.kind.usesShim {
                 try healShimFault(i, note: nil)
+                continue
+            }
+            if faults[i].spec.kind == .network {
+                try healNetworkFault(i, note: nil)
                 continue
             }
             if faults[i].spec.kind == .command {

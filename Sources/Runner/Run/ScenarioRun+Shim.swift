@@ -96,7 +96,7 @@ extension ScenarioRun {
                 mode: mode, offsetNanos: offset * 1_000_000, periodNanos: period * 1_000_000,
                 driftPPM: Int64((rate * 1_000_000).rounded()), clocks: clocks)
             faults[i].healAtMillis = until
-        case .powerLoss, .none, .command, .corrupt:
+        case .powerLoss, .none, .command, .corrupt, .network:
             try cutPower(i)
             // cutPower marked every instance killed by the fault; the caller writes this copy back.
             target = instances[target.name]!

@@ -1,3 +1,4 @@
+import NetFaults
 import OrdealCheckers
 import OrdealModel
 import OrdealReports
@@ -97,6 +98,8 @@ final class ScenarioRun {
     /// Corrupt faults fired (their target killed) whose corruption waits for the target to be down.
     var pendingCorruptions: [Int] = []
     var random: SeededRandom
+    /// The network-fault proxies, by instance (only when the scenario has network faults).
+    var proxies: [String: FaultProxy] = [:]
 
     init(config: Config) {
         self.config = config
@@ -108,9 +111,11 @@ final class ScenarioRun {
     var dbPath: String { config.dataDirectory + "/store.sqlite" }
 
     /// How every worker and the reader are told where the state lives.
-    var backendArguments: [String] {
+    var backendArguments: [String] { backendArguments(spec: config.backendSpec) }
+
+    func backendArguments(spec: String?) -> [String] {
         var out = ["--db", dbPath, "--effects", effectsPath, "--durability", config.scenario.durability.rawValue]
-        if let spec = config.backendSpec { out += ["--backend", spec] }
+        if let spec { out += ["--backend", spec] }
         return out
     }
     /// Outside the data folder: effects stand for the outside world, which no disk or power fault
@@ -130,6 +135,7 @@ final class ScenarioRun {
         try record(["type": "note", "t_ms": .double(0), "note": .string("scenario \(scenario.name) seed \(config.seed)")])
         planFaults()
         try prepareShims()
+        try prepareProxies()
         for group in scenario.workers where group.after == nil { try startGroup(group.name) }
         try loop()
         symbolizeTraces()
@@ -156,7 +162,7 @@ final class ScenarioRun {
         // A worker of the user's own runs behind `ordeal-worker exec`, which makes the kernel
         // kill it when the runner dies.
         var argv = group.command.map { [config.workerPath, "exec"] + $0 } ?? [config.workerPath]
-        argv += [group.role] + backendArguments
+        argv += [group.role] + backendArguments(spec: backendSpec(for: instance.name))
         let index = instance.name.split(separator: "-").last.map(String.init) ?? "0"
         for key in group.params.keys.sorted() {
             let value = group.params[key]!.replacingAll("{instance}", with: instance.name).replacingAll("{index}", with: index)
@@ -274,6 +280,7 @@ final class ScenarioRun {
             ])
         }
         try healShimFaultsAtEnd()
+        try closeProxies()
         for fault in faults where fault.firedAtMillis == nil {
             problems.append("fault \(fault.index) (\(fault.spec.kind.rawValue) \(fault.target)) never fired: its trigger was not reached while the target ran")
         }

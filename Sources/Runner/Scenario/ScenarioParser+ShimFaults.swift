@@ -26,6 +26,7 @@ extension ScenarioParser {
         case .ioError: options = ioError(item, field)
         case .clockSkew: options = clockSkew(item, field)
         case .command: options = command(item, field)
+        case .network: options = network(item, field)
         }
         return ok ? options : nil
     }

@@ -1,20 +1,23 @@
 /// Which way a toxic acts on a proxied connection: `upstream` is the client's requests to the
 /// server, `downstream` the server's replies to the client.
-public enum ProxyDirection: String, Sendable, Hashable, CaseIterable {
+public enum NetworkDirection: String, Sendable, Hashable, CaseIterable {
     case both, upstream, downstream
 
-    func covers(_ way: ProxyDirection) -> Bool { self == .both || self == way }
+    public func covers(_ way: NetworkDirection) -> Bool { self == .both || self == way }
 }
 
 /// A network fault the proxy applies to every connection through it while active (Toxiproxy's
 /// toxics, in user space: this kernel has no netem and CI may have no root).
 public enum Toxic: Sendable, Hashable {
+    /// The names a scenario file uses (`toxic:`).
+    public static let names = ["latency", "partition", "reset", "refuse"]
+
     /// Every chunk waits `millis` plus up to `jitterMillis` more (drawn per chunk), in order.
-    case latency(millis: Double, jitterMillis: Double, direction: ProxyDirection)
+    case latency(millis: Double, jitterMillis: Double, direction: NetworkDirection)
     /// Bytes the direction carries are dropped; connections stay open (a dead switch: the
     /// client sees timeouts). `downstream` alone is the one-way partition: requests reach the
     /// server, its replies never come back.
-    case partition(direction: ProxyDirection)
+    case partition(direction: NetworkDirection)
     /// Every open connection is reset (RST to both ends) when the toxic starts.
     case reset
     /// New connections are accepted and reset at once while active (the client sees ECONNRESET).

@@ -1,0 +1,50 @@
+import OrdealModel
+import Yams
+
+/// The parameters of a `network` fault (docs/scenario-format.md, "Network faults"):
+/// `toxic: latency|partition|reset|refuse`, `direction: both|upstream|downstream` (latency and
+/// partition), `latency: 5ms` and `spread: 2ms` (latency; the trigger's own `jitter` is another thing).
+extension ScenarioParser {
+    mutating func network(_ item: Fields, _ field: String) -> FaultOptions? {
+        let example = "`toxic: partition` (or latency, reset, refuse)"
+        guard let node = item["toxic"] else {
+            report(item.node, "\(field).toxic", "missing; a network fault needs its toxic, e.g. \(example)")
+            return nil
+        }
+        guard let name = string(node, "\(field).toxic") else { return nil }
+        guard Toxic.names.contains(name) else {
+            report(node, "\(field).toxic", "unknown toxic '\(name)'; valid: \(Toxic.names.joined(separator: ", "))")
+            return nil
+        }
+        var direction = NetworkDirection.both
+        if let node = item["direction"] {
+            guard name == "latency" || name == "partition" else {
+                report(node, "\(field).direction", "applies to latency and partition only; remove it from this \(name) toxic")
+                return nil
+            }
+            guard let value: NetworkDirection = choice(node, "\(field).direction", noun: "direction") else { return nil }
+            direction = value
+        }
+        for key in ["latency", "spread"] where name != "latency" && item.has(key) {
+            report(item.keyNode(key), "\(field).\(key)", "applies to the latency toxic only; remove it from this \(name) toxic")
+            return nil
+        }
+        switch name {
+        case "latency":
+            guard let node = item["latency"] else {
+                report(item.node, "\(field).latency", "missing; a latency toxic needs its delay, e.g. `latency: 5ms`")
+                return nil
+            }
+            guard let micros = duration(node, "\(field).latency", positive: true) else { return nil }
+            var jitter = 0.0
+            if let node = item["spread"] {
+                guard let value = duration(node, "\(field).spread") else { return nil }
+                jitter = value
+            }
+            return .network(.latency(millis: micros / 1000, jitterMillis: jitter / 1000, direction: direction))
+        case "partition": return .network(.partition(direction: direction))
+        case "reset": return .network(.reset)
+        default: return .network(.refuse)
+        }
+    }
+}

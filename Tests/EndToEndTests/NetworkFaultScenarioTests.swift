@@ -1,0 +1,55 @@
+import Foundation
+import OrdealSupport
+import PostgresTestSupport
+import Testing
+
+/// Network faults through the proxy, on PostgreSQL, through the real binaries (issues #14 and
+/// #11, class 17): a commit whose reply the proxy drops lands on the server; the real core
+/// reports it indeterminate and passes, a core that reports it failed fails acked-durable; on
+/// SQLite a network fault has no link to act on and the scenario is never a pass.
+@Suite(.serialized, .enabled(if: !ScratchPostgres.isSkipped, "ORDEAL_SKIP_POSTGRES=1"))
+struct NetworkFaultScenarioTests {
+    static let scenario = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Scenarios/lost-commit-replies.yaml").path
+
+    func run(_ extra: [String]) throws -> (Binaries.Result, JSONValue?) {
+        let dir = try Binaries.temporaryDirectory()
+        let server = try ScratchPostgres.serverURL()
+        let result = try Binaries.run(Binaries.ordeal, ["run", Self.scenario, "--out", dir + "/out", "--backend", "\(server)"] + extra)
+        let report = try? JSONParser.parse(String(contentsOfFile: dir + "/out/report.json", encoding: .utf8))
+        return (result, report?["scenarios"]?.arrayValue?.first)
+    }
+
+    @Test func aLostReplyIsIndeterminateOnTheRealCoreAndItsCommitIsResolvedAsLanded() throws {
+        let (result, scenario) = try run([])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let acked = scenario?["checks"]?.arrayValue?.first { $0["name"]?.stringValue == "acked-durable" }
+        #expect((acked?["measurements"]?["indeterminate_landed"]?.doubleValue ?? 0) >= 1, "\(acked ?? .null)")
+        let fault = scenario?["faults"]?.arrayValue?.first
+        #expect(fault?["kind"]?.stringValue == "network" && (fault?["shim"]?["bytes_dropped"]?.doubleValue ?? 0) > 0, "\(fault ?? .null)")
+    }
+
+    @Test func aCoreThatReportsALostReplyAsAFailureFailsAckedDurable() throws {
+        let (result, scenario) = try run(["--worker", "\(Binaries.faultyWorker) --fault fail-not-info"])
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        let acked = scenario?["checks"]?.arrayValue?.first { $0["name"]?.stringValue == "acked-durable" }
+        let rules = (acked?["counterexample"]?.arrayValue ?? []).compactMap { $0["rule"]?.stringValue }
+        #expect(rules.contains("failed-op-took-effect"), "\(rules)")
+    }
+
+    @Test func aNetworkFaultWithNoServerToStandBeforeIsNeverAPass() throws {
+        let dir = try Binaries.temporaryDirectory()
+        let file = dir + "/net.yaml"
+        try """
+            name: net-on-sqlite
+            workers:
+              - {name: writer, role: checkpoint-writer, params: {count: 50}}
+            faults:
+              - {kind: network, toxic: partition, target: writer, after_ops: 10, duration: 100ms}
+            checks: [acked-durable]
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try Binaries.run(Binaries.ordeal, ["run", file, "--out", dir + "/out"])
+        #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("need a server backend"), "\(result.stdout)")
+    }
+}
