@@ -141,7 +141,7 @@ let package = Package(
         .target(name: "PostgresTestSupport", dependencies: ["PostgresBackend"], path: "Tests/PostgresTestSupport"),
         .testTarget(
             name: "BackendsTests",
-            dependencies: ["Backends", "Bench", "PostgresBackend", "RecoveryCore", "PostgresTestSupport", "ordeal-worker"]),
+            dependencies: ["Backends", "Bench", "PostgresBackend", "RecoveryCore", "PostgresTestSupport", "WorkerKit", "ordeal-worker"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "BenchKit", "RecoveryCore", "OrdealSupport"]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "OrdealSupport"]),
         .testTarget(name: "SystemTests", dependencies: ["OrdealSystem"]),

@@ -126,7 +126,7 @@ extension WorkerMain {
 
     /// The opener of `run(arguments:roles:)`: SQLite only, as WorkerKit alone knows no other
     /// backend; a `sqlite:DURABILITY` spec is the file at `--db` with that durability.
-    static let openSQLiteOnly: BackendOpener = { spec, path, durability in
+    public static let openSQLiteOnly: BackendOpener = { spec, path, durability in
         var durability = durability
         if let spec {
             guard let named = Durability(sqliteSpec: spec) else {

@@ -41,7 +41,8 @@ import Testing
         ("postgres://127.0.0.1:5432/db", "it names no user (user@host)"),
         ("postgres://u:pw@127.0.0.1:99999/db", "the port is not a number from 1 to 65535"),
         ("postgres://u@/db", "the host is empty"),
-        ("postgres://u@h/db?timeout=3", "the only parameter understood is sslmode=disable or sslmode=require, not 'timeout=3'"),
+        ("postgres://u@h/db?timeout=3", "the parameters understood are sslmode=disable|require and timeout_ms=N, not 'timeout=3'"),
+        ("postgres://u@h/db?timeout_ms=0", "timeout_ms must be a whole number of milliseconds, at least 1"),
     ])
     func badPostgresURLsSayWhatIsWrongWithoutThePassword(_ text: String, _ why: String) {
         let error = #expect(throws: RecoveryError.self) { try BackendSpec.parse(text) }
