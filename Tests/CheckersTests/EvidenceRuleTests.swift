@@ -52,6 +52,14 @@ import OrdealModel
         #expect(passed.verdict == .pass && passed.detail.contains("refused all 1 verdicts"), "\(passed.detail)")
     }
 
+    /// No "all 0 snapshots hash correctly": a state with no checkpoint says only what it found.
+    @Test func integrityOverNoCheckpointSaysNoFigureOfZero() {
+        let result = check(IntegrityChecker(), [], FinalState(workItems: [item("i1")]))
+        #expect(result.verdict == .pass && result.detail == "the integrity check found nothing", "\(result.detail)")
+        let one = check(IntegrityChecker(), [], FinalState(checkpoints: [record(1, verified: true, evidence: pack([exit(observed: 0)]))]))
+        #expect(one.detail.contains("the one undamaged snapshot hashes correctly"), "\(one.detail)")
+    }
+
     @Test func aRecheckAfterTheArtifactWasRemovedThatStillSaysVerifiedFails() {
         let final = FinalState(checkpoints: [record(1, verified: false, evidence: pack([exit(observed: 0)]))])
         let stale = op("checkpoint.recheck", "t", "ok", ["seq": 1, "verified": true, "artifact_removed": true])
