@@ -9,13 +9,15 @@ import Testing
 /// SQLite a network fault has no link to act on and the scenario is never a pass.
 @Suite(.serialized, .enabled(if: !ScratchPostgres.isSkipped, "ORDEAL_SKIP_POSTGRES=1"))
 struct NetworkFaultScenarioTests {
-    static let scenario = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Scenarios/lost-commit-replies.yaml").path
+    static func scenario(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Scenarios/\(name).yaml").path
+    }
 
-    func run(_ extra: [String]) throws -> (Binaries.Result, JSONValue?) {
+    func run(_ extra: [String], scenario: String = "lost-commit-replies") throws -> (Binaries.Result, JSONValue?) {
         let dir = try Binaries.temporaryDirectory()
         let server = try ScratchPostgres.serverURL()
-        let result = try Binaries.run(Binaries.ordeal, ["run", Self.scenario, "--out", dir + "/out", "--backend", "\(server)"] + extra)
+        let result = try Binaries.run(Binaries.ordeal, ["run", Self.scenario(scenario), "--out", dir + "/out", "--backend", "\(server)"] + extra)
         let report = try? JSONParser.parse(String(contentsOfFile: dir + "/out/report.json", encoding: .utf8))
         return (result, report?["scenarios"]?.arrayValue?.first)
     }
@@ -35,6 +37,22 @@ struct NetworkFaultScenarioTests {
         let acked = scenario?["checks"]?.arrayValue?.first { $0["name"]?.stringValue == "acked-durable" }
         let rules = (acked?["counterexample"]?.arrayValue ?? []).compactMap { $0["rule"]?.stringValue }
         #expect(rules.contains("failed-op-took-effect"), "\(rules)")
+    }
+
+    /// A slow link: the latency lands (bytes delayed, the during-fault p50 well above the one
+    /// before), nothing is lost on the real core, and a core that loses acknowledged commits
+    /// fails acked-durable there too.
+    @Test func aSlowLinkCostsLatencyAndLosesNothingOnTheRealCore() throws {
+        let (result, scenario) = try run([], scenario: "slow-network")
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let phases = scenario?["latency_by_phase"]
+        let before = phases?["before-fault"]?["checkpoint.commit"]?["p50_us"]?.doubleValue ?? 0
+        let during = phases?["during-fault"]?["checkpoint.commit"]?["p50_us"]?.doubleValue ?? 0
+        #expect(during >= 10_000 && during > before * 3, "a round trip through 5 ms each way: p50 \(before) µs before, \(during) µs during")
+        let delayed = (scenario?["faults"]?.arrayValue ?? []).map { $0["shim"]?["bytes_delayed"]?.doubleValue ?? 0 }
+        #expect(delayed.count == 2 && delayed.allSatisfy { $0 > 0 }, "\(delayed)")
+        let (lossy, _) = try run(["--worker", "\(Binaries.faultyWorker) --fault lost-ack"], scenario: "slow-network")
+        #expect(lossy.status == 1 && lossy.stdout.contains("acked-durable"), "\(lossy.stdout)")
     }
 
     @Test func aNetworkFaultWithNoServerToStandBeforeIsNeverAPass() throws {
