@@ -110,7 +110,8 @@ let package = Package(
         .target(
             name: "Bench",
             dependencies: [
-                "BenchKit", "RecoveryCore", "OrdealSupport", "OrdealSystem", "Backends", "PostgresBackend",
+                "BenchKit", "RecoveryCore", "OrdealSupport", "OrdealSystem", "Backends", "PostgresBackend", "NetFaults",
+                "OrdealModel", .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.embedInCode("bench-results.schema.json")]),
 

@@ -14,12 +14,19 @@ public struct BenchTarget {
     public let backend: any RecoveryBackend
     /// The backend's floor, measured in the same run (nil when it has none, as memory).
     public let floor: BenchFloor?
+    /// Run once the load phase is done, before anything is measured (a network-fault proxy
+    /// sets its toxic then, so that the unmeasured setup does not crawl through it); it also
+    /// keeps what it holds alive as long as the target.
+    public let afterLoad: (@Sendable () -> Void)?
 
-    public init(spec: String, durability: String, backend: any RecoveryBackend, floor: BenchFloor?) {
+    public init(
+        spec: String, durability: String, backend: any RecoveryBackend, floor: BenchFloor?, afterLoad: (@Sendable () -> Void)? = nil
+    ) {
         self.spec = spec
         self.durability = durability
         self.backend = backend
         self.floor = floor
+        self.afterLoad = afterLoad
     }
 }
 
@@ -35,7 +42,7 @@ public enum BenchBackends {
         guard !specs.isEmpty, specs.allSatisfy({ !$0.isEmpty }) else {
             throw BenchError(.badSpec, "--backend \"\(list)\" has an empty entry; give specs separated by commas, e.g. sqlite:normal,memory")
         }
-        for spec in specs { _ = try durability(of: spec, custom: custom) }
+        for spec in specs { _ = try durability(of: BenchNetwork.variant(spec)?.spec ?? spec, custom: custom) }
         var seen = Set<String>()
         for spec in specs where !seen.insert(spec).inserted {
             throw BenchError(.badSpec, "--backend names \(spec) twice; name each backend once")
@@ -73,6 +80,7 @@ public enum BenchBackends {
     /// Opens `spec` in this process: SQLite on `file` (a fresh one), memory, or a new database
     /// on a PostgreSQL server.
     public static func open(_ spec: String, file: String) throws -> BenchTarget {
+        if let variant = BenchNetwork.variant(spec) { return try BenchNetwork.open(spec, spec: variant.spec, toxic: variant.toxic) }
         let durability = try durability(of: spec)
         let backend: any RecoveryBackend
         if durability == "server" {

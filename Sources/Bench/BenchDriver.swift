@@ -52,6 +52,7 @@ public enum BenchDriver {
         print(String(BenchTable.render(report).dropLast()))
         if let note = report.meta["note"] { print("note: \(note)") }
         for line in BenchTargets.lines(report) { print(line) }
+        for line in BenchNetwork.lines(report) { print(line) }
 
         var comparisonLines: [String] = []
         var status = ExitStatus.passed
@@ -90,6 +91,15 @@ public enum BenchParse {
         }
         if let value = Double(text), value > 0, value.isFinite { return UInt64(value * 1e9) }
         throw BenchError(.badOption, "--duration \"\(text)\" is not a length of time; write it like 10s, 500ms or 2m")
+    }
+
+    /// `1ms`, `500us`, `0.5ms`, `2s`: milliseconds.
+    public static func millis(_ text: String) throws(BenchError) -> Double {
+        let units: [(String, Double)] = [("us", 0.001), ("µs", 0.001), ("ms", 1), ("s", 1000)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            if let value = Double(text.dropLast(suffix.count)), value >= 0, value.isFinite { return value * scale }
+        }
+        throw BenchError(.badOption, "\"\(text)\" is not a duration; write it like 1ms, 500us or 2s")
     }
 
     /// `1,2,4,8`.

@@ -32,6 +32,7 @@ public enum BenchSession {
                 let target = try BenchBackends.open(spec, file: plan.directory + "/" + BenchBackends.fileName(for: spec))
                 let list = try Workloads.make(backend: target.backend, floor: target.floor, tag: "\(plan.runTag)-main")
                     .filter { plan.includes($0.name) }
+                target.afterLoad?()
                 try history.load(backend: target.spec, millis: watch.elapsedMillis)
                 meta["load_phase_ms.\(target.spec)"] = .number(watch.elapsedMillis)
                 progress("load phase on \(target.spec): \(fmt(watch.elapsedMillis)) ms (not measured)")

@@ -124,6 +124,11 @@ extension Ordeal {
             valueName: "command"))
         var worker: [String] = []
 
+        @Option(help: ArgumentHelp(
+            "Measure each PostgreSQL backend also through the network-fault proxy, bare and with this latency added each way: latency=1ms. The proxy's own cost per round trip is printed.",
+            valueName: "latency=DURATION"))
+        var net: String?
+
         @Option(help: "Only these operations, comma-separated (default: all).")
         var ops: String?
 

@@ -10,7 +10,17 @@ import OrdealSupport
 extension Ordeal.Bench {
     /// The flags as a `BenchRequest`; every bad value is a `BenchError` naming its flag.
     func request(directory scratch: String) throws -> BenchRequest {
-        var plan = BenchPlan(backends: try BenchBackends.parseList(backend, custom: !worker.isEmpty), directory: scratch)
+        var specs = try BenchBackends.parseList(backend, custom: !worker.isEmpty)
+        if let net {
+            guard worker.isEmpty, workers == nil else {
+                throw BenchError(.badOption, "--net measures in this process only; leave out --worker and --workers")
+            }
+            guard specs.contains(where: { $0.hasPrefix("postgres") }) else {
+                throw BenchError(.badOption, "--net needs a server backend to put the link in front of: add --backend postgres://USER@HOST:PORT/DB")
+            }
+            specs = BenchNetwork.expand(specs, latencyMillis: try BenchNetwork.parse(net))
+        }
+        var plan = BenchPlan(backends: specs, directory: scratch)
         if iterations != nil && duration != nil {
             throw BenchError(.badOption, "--iterations and --duration both given; choose one (a count, or a length of time)")
         }

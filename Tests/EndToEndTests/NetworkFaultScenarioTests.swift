@@ -55,6 +55,28 @@ struct NetworkFaultScenarioTests {
         #expect(lossy.status == 1 && lossy.stdout.contains("acked-durable"), "\(lossy.stdout)")
     }
 
+    /// `ordeal bench --net latency=1ms`: each server backend straight, through a bare proxy and
+    /// through 1 ms each way; the added latency lands in every round trip, and the proxy's own
+    /// cost is printed. No speed is asserted beyond the delay the toxic adds.
+    @Test func theBenchMeasuresTheServerThroughTheProxyBareAndWithLatency() throws {
+        let dir = try Binaries.temporaryDirectory()
+        let server = try ScratchPostgres.serverURL()
+        let run = try Binaries.run(Binaries.ordeal, [
+            "bench", "--backend", "\(server)", "--net", "latency=1ms", "--iterations", "60", "--warmup", "5", "--ops", "raw.roundtrip",
+            "--out", dir + "/bench",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("the proxy adds") && run.stdout.contains("per round trip"), "\(run.stdout)")
+        let rows = try JSONParser.parse(String(contentsOfFile: dir + "/bench/results.json", encoding: .utf8))["results"]?.arrayValue ?? []
+        let backends = rows.compactMap { $0["backend"]?.stringValue }
+        #expect(backends.count == 3 && backends[1].hasSuffix(" +proxy") && backends[2].hasSuffix(" +latency 1ms"), "\(backends)")
+        #expect((rows.last?["p50_us"]?.doubleValue ?? 0) >= 2_000, "1 ms each way: a round trip takes at least 2 ms")
+        let bad = try Binaries.run(Binaries.ordeal, ["bench", "--backend", "sqlite:normal", "--net", "latency=1ms"])
+        #expect(bad.status == ExitStatus.badInput.rawValue && bad.stderr.contains("needs a server backend"), "\(bad.stderr)")
+        let malformed = try Binaries.run(Binaries.ordeal, ["bench", "--backend", "\(server)", "--net", "slow"])
+        #expect(malformed.status == ExitStatus.badInput.rawValue && malformed.stderr.contains("latency=1ms"), "\(malformed.stderr)")
+    }
+
     @Test func aNetworkFaultWithNoServerToStandBeforeIsNeverAPass() throws {
         let dir = try Binaries.temporaryDirectory()
         let file = dir + "/net.yaml"

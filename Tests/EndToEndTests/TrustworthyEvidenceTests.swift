@@ -11,7 +11,7 @@ import Testing
         name: small
         workers:
           - role: checkpoint-writer
-            params: {task: t, count: 50}
+            params: {task: t, count: 1500}
         faults:
           - {kind: kill, target: checkpoint-writer, after_ops: 5}
         """
