@@ -66,7 +66,7 @@ struct NetworkFaultScenarioTests {
             "--out", dir + "/bench",
         ])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.contains("the proxy adds") && run.stdout.contains("per round trip"), "\(run.stdout)")
+        #expect(run.stdout.contains("the proxy adds") && run.stdout.contains("to the P50 round trip"), "\(run.stdout)")
         let rows = try JSONParser.parse(String(contentsOfFile: dir + "/bench/results.json", encoding: .utf8))["results"]?.arrayValue ?? []
         let backends = rows.compactMap { $0["backend"]?.stringValue }
         #expect(backends.count == 3 && backends[1].hasSuffix(" +proxy") && backends[2].hasSuffix(" +latency 1ms"), "\(backends)")
