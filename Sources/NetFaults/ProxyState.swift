@@ -15,7 +15,7 @@ final class ProxyState: Sendable {
         var toxic: Toxic?
         var effects = ToxicEffects()
         var connections: [ObjectIdentifier: (client: any Channel, upstream: any Channel)] = [:]
-        var random = SplitMix64(seed: 0x6f72_6465_616c)
+        var random = SeededRandom(seed: 0x6f72_6465_616c)
     }
 
     private let inner = NIOLockedValueBox(Inner())
@@ -100,18 +100,5 @@ final class ProxyState: Sendable {
             return
         }
         provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
-    }
-}
-
-/// A small seeded generator for the latency jitter (deterministic per proxy).
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
