@@ -16,7 +16,9 @@ url=${ORDEAL_POSTGRES_URL:-}
 if [ -z "$url" ]; then
     export ORDEAL_POSTGRES_STATE="$work/postgres.state"
     trap 'bash ci/postgres.sh stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-    url=$(bash ci/postgres.sh start | tail -n 1)
+    # A 2 s deadline per statement (10 s by default): the network-fault scenarios wait out a
+    # lost reply that long before the outcome is unknown.
+    url="$(bash ci/postgres.sh start | tail -n 1)?timeout_ms=2000"
 else
     trap 'rm -rf "$work"' EXIT
 fi

@@ -132,3 +132,13 @@ final class SweepRaceBackend: ForwardingBackend, @unchecked Sendable {
         }
     }
 }
+
+/// fencing-blind: a release (completion) with a stale token is sent with the item's current
+/// token instead, read just before: the core ignores the fencing token, on any backend, so a
+/// holder cut off past its lease can still complete the item another worker took over.
+final class FencingBlindBackend: ForwardingBackend, @unchecked Sendable {
+    override func release(itemID: String, fencingToken: Int64, outcome: LeaseRelease, nowMillis: Int64) throws {
+        let current = try base.workItems(status: nil, ids: [itemID]).first?.fencingToken ?? fencingToken
+        try base.release(itemID: itemID, fencingToken: max(current, fencingToken), outcome: outcome, nowMillis: nowMillis)
+    }
+}

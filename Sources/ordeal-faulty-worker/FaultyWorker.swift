@@ -90,6 +90,9 @@ enum Fault: String, CaseIterable {
     /// task-runner (and reader): the ledger in a file of its own, never synced, beside the
     /// checkpoints (acked-durable: checkpoint-outlived-tool-result after a power cut).
     case ledgerApart = "ledger-apart"
+    /// lease-worker: carries on after a failed renewal and completes the item on a backend
+    /// that ignores the fencing token (lease-safety: stale-completion on partition-lease-holder).
+    case fencingBlind = "fencing-blind"
 
     /// The roles the fault changes.
     var roles: [String] {
@@ -102,7 +105,7 @@ enum Fault: String, CaseIterable {
     private var role: String {
         switch self {
         case .lostAck, .dupSeq, .corruptSnapshot, .slowRecovery, .lyingDurability, .failNotInfo: "checkpoint-writer"
-        case .staleComplete, .neverFinish, .staleRenew, .zombieHeartbeat, .coarseLeaseClock: "lease-worker"
+        case .staleComplete, .neverFinish, .staleRenew, .zombieHeartbeat, .coarseLeaseClock, .fencingBlind: "lease-worker"
         case .doubleEffect, .toolNoIntent, .silentRerun, .ignoreFailPolicy: "tool-client"
         case .cacheKeyIgnoresField, .noSingleFlight, .ttlNotRearmed: "cache-client"
         case .badResume, .uncheckedSnapshot, .resumeUnverified, .ledgerApart: "task-runner"
@@ -126,6 +129,7 @@ enum Fault: String, CaseIterable {
         case .lyingDurability: { o, b, e in try real(o, LyingDurabilityBackend(claiming: b, path: o.string("db")), e) }
         case .staleRenew: { o, b, e in try real(o, StaleRenewBackend(b), e) }
         case .zombieHeartbeat: { o, b, e in try LeaseWorkerRole.run(options: o, backend: b, events: e, stopsWhenLost: false) }
+        case .fencingBlind: { o, b, e in try LeaseWorkerRole.run(options: o, backend: FencingBlindBackend(b), events: e, stopsWhenLost: false) }
         case .coarseLeaseClock: { o, b, e in try real(o, CoarseLeaseClockBackend(b), e) }
         case .cacheKeyIgnoresField:
             { o, b, e in

@@ -16,7 +16,9 @@ struct NetworkFaultScenarioTests {
 
     func run(_ extra: [String], scenario: String = "lost-commit-replies") throws -> (Binaries.Result, JSONValue?) {
         let dir = try Binaries.temporaryDirectory()
-        let server = try ScratchPostgres.serverURL()
+        var server = try ScratchPostgres.serverURL()
+        // As ci/acceptance-postgres.sh runs them: a lost reply is waited out 2 s.
+        server.timeoutMillis = 2_000
         let result = try Binaries.run(Binaries.ordeal, ["run", Self.scenario(scenario), "--out", dir + "/out", "--backend", "\(server)"] + extra)
         let report = try? JSONParser.parse(String(contentsOfFile: dir + "/out/report.json", encoding: .utf8))
         return (result, report?["scenarios"]?.arrayValue?.first)
@@ -75,6 +77,21 @@ struct NetworkFaultScenarioTests {
         #expect(bad.status == ExitStatus.badInput.rawValue && bad.stderr.contains("needs a server backend"), "\(bad.stderr)")
         let malformed = try Binaries.run(Binaries.ordeal, ["bench", "--backend", "\(server)", "--net", "slow"])
         #expect(malformed.status == ExitStatus.badInput.rawValue && malformed.stderr.contains("latency=1ms"), "\(malformed.stderr)")
+    }
+
+    /// A holder partitioned past its lease: the item is taken over on the server's clock; the
+    /// real holder stops when its renewal gets no reply, and a holder that carries on and a core
+    /// that ignores the fencing token let the old token complete: lease-safety fails.
+    @Test func aHolderPartitionedPastItsLeaseIsFencedOff() throws {
+        let (honest, scenario) = try run([], scenario: "partition-lease-holder")
+        #expect(honest.status == 0, "\(honest.stdout)\(honest.stderr)")
+        let dropped = scenario?["faults"]?.arrayValue?.first?["shim"]?["bytes_dropped"]?.doubleValue ?? 0
+        #expect(dropped > 0, "the partition met the holder's heartbeat")
+        let (blind, faulty) = try run(["--worker", "\(Binaries.faultyWorker) --fault fencing-blind"], scenario: "partition-lease-holder")
+        #expect(blind.status == 1, "\(blind.stdout)\(blind.stderr)")
+        let safety = faulty?["checks"]?.arrayValue?.first { $0["name"]?.stringValue == "lease-safety" }
+        let rules = (safety?["counterexample"]?.arrayValue ?? []).compactMap { $0["rule"]?.stringValue }
+        #expect(rules.contains("stale-completion"), "\(rules)")
     }
 
     @Test func aNetworkFaultWithNoServerToStandBeforeIsNeverAPass() throws {
