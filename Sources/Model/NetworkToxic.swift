@@ -10,10 +10,13 @@ public enum NetworkDirection: String, Sendable, Hashable, CaseIterable {
 /// toxics, in user space: this kernel has no netem and CI may have no root).
 public enum Toxic: Sendable, Hashable {
     /// The names a scenario file uses (`toxic:`).
-    public static let names = ["latency", "partition", "reset", "refuse"]
+    public static let names = ["latency", "bandwidth", "partition", "reset", "refuse"]
 
     /// Every chunk waits `millis` plus up to `jitterMillis` more (drawn per chunk), in order.
     case latency(millis: Double, jitterMillis: Double, direction: NetworkDirection)
+    /// The direction carries at most `bytesPerSecond`: each chunk waits until the link would
+    /// have sent it at that rate, in order.
+    case bandwidth(bytesPerSecond: Int, direction: NetworkDirection)
     /// Bytes the direction carries are dropped; connections stay open (a dead switch: the
     /// client sees timeouts). `downstream` alone is the one-way partition: requests reach the
     /// server, its replies never come back.

@@ -4,7 +4,7 @@ import OrdealModel
 import NIOPosix
 
 /// A TCP proxy on 127.0.0.1 in front of one server (host:port), whose connections a toxic can
-/// slow, cut, reset or refuse; one per worker instance, so a fault can hit one worker, a group
+/// slow (latency, bandwidth), cut, reset or refuse; one per worker instance, so a fault can hit one worker, a group
 /// or all. It runs on its own event-loop threads inside the process that starts it (the
 /// runner), so it never outlives that process. One toxic at a time.
 ///
@@ -109,6 +109,10 @@ final class Forwarder: ChannelInboundHandler {
             break
         case .delay(let nanos):
             releaseAt = max(releaseAt, .now() + .nanoseconds(nanos))
+            schedule(buffer, at: releaseAt, on: context.eventLoop)
+        case .throttle(let rate):
+            let wire = Int64(buffer.readableBytes) * 1_000_000_000 / Int64(max(rate, 1))
+            releaseAt = max(releaseAt, .now()) + .nanoseconds(wire)
             schedule(buffer, at: releaseAt, on: context.eventLoop)
         }
     }

@@ -9,6 +9,8 @@ final class ProxyState: Sendable {
     enum Decision {
         case pass, drop
         case delay(nanos: Int64)
+        /// Sent once the link, at this rate, would have carried it after what went before.
+        case throttle(bytesPerSecond: Int)
     }
 
     private struct Inner {
@@ -51,6 +53,9 @@ final class ProxyState: Sendable {
                 s.effects.bytesDelayed += bytes
                 let extra = jitter > 0 ? Double(s.random.next() % 1_000_000) / 1_000_000 * jitter : 0
                 return .delay(nanos: Int64((millis + extra) * 1_000_000))
+            case .bandwidth(let rate, let direction) where direction.covers(way):
+                s.effects.bytesDelayed += bytes
+                return .throttle(bytesPerSecond: rate)
             case .partition(let direction) where direction.covers(way):
                 s.effects.bytesDropped += bytes
                 return .drop

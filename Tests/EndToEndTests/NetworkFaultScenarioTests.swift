@@ -1,4 +1,5 @@
 import Foundation
+import OrdealSystem
 import OrdealSupport
 import PostgresTestSupport
 import Testing
@@ -92,6 +93,69 @@ struct NetworkFaultScenarioTests {
         let safety = faulty?["checks"]?.arrayValue?.first { $0["name"]?.stringValue == "lease-safety" }
         let rules = (safety?["counterexample"]?.arrayValue ?? []).compactMap { $0["rule"]?.stringValue }
         #expect(rules.contains("stale-completion"), "\(rules)")
+    }
+
+    /// The proxies are threads of the runner: SIGKILL of `ordeal run` leaves nothing listening
+    /// on the ports its workers were given.
+    @Test func killingTheRunnerLeavesNoProxyListening() throws {
+        let dir = try Binaries.temporaryDirectory()
+        let server = try ScratchPostgres.serverURL()
+        let history = dir + "/out/scenarios/slow-network/history.jsonl"
+        let runner = try ChildProcess(
+            [Binaries.ordeal, "run", Self.scenario("slow-network"), "--out", dir + "/out", "--backend", "\(server)"],
+            stderrPath: dir + "/stderr")
+        var ports: [Int] = []
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let text = (try? String(contentsOfFile: history, encoding: .utf8)) ?? ""
+            if text.contains("\"kind\":\"network\"") {
+                ports = text.split(separator: "\n").compactMap { line in
+                    guard line.contains("\"type\":\"ready\""), let event = try? JSONParser.parse(String(line)),
+                          let spec = event["backend"]?.stringValue, let address = spec.split(separator: "@").last?.split(separator: "/").first,
+                          let port = address.split(separator: ":").last.flatMap({ Int($0) }) else { return nil }
+                    return port
+                }
+                break
+            }
+            usleep(20_000)
+        }
+        #expect(ports.count == 2 && !ports.contains(server.port), "each worker had a proxy of its own: \(ports)")
+        #expect(ports.allSatisfy(Self.accepts), "the proxies listen while the run goes")
+        try runner.kill(9)
+        _ = try runner.wait()
+        #expect(!ports.contains(where: Self.accepts), "after SIGKILL of the runner nothing listens on \(ports)")
+    }
+
+    /// Whether something accepts a TCP connection on 127.0.0.1:`port`.
+    static func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    /// A toxic active while its worker sent nothing proved nothing: the scenario is unknown.
+    @Test func aToxicThatTouchedNothingLeavesTheScenarioUnknown() throws {
+        let dir = try Binaries.temporaryDirectory()
+        let file = dir + "/idle.yaml"
+        try """
+            name: idle-link
+            backends: [postgres]
+            workers:
+              - {name: sweeper, role: sweeper, params: {rounds: 1, start-delay-ms: 1500}}
+            faults:
+              - {kind: network, toxic: partition, target: sweeper, at: 0ms, duration: 300ms}
+            checks: [integrity]
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let server = try ScratchPostgres.serverURL()
+        let result = try Binaries.run(Binaries.ordeal, ["run", file, "--out", dir + "/out", "--backend", "\(server)"])
+        #expect(result.status == ExitStatus.unknown.rawValue, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("touched no byte and no connection"), "\(result.stdout)")
     }
 
     @Test func aNetworkFaultWithNoServerToStandBeforeIsNeverAPass() throws {

@@ -114,6 +114,23 @@ import Testing
         }
     }
 
+    @Test func bandwidthHoldsTheLinkToItsRate() throws {
+        try withProxy { proxy, _ in
+            let client = try Client(port: proxy.port, timeoutMillis: 3_000)
+            defer { client.close() }
+            // 4000 bytes each way at 10000 bytes/s: at least 0.4 s to get there (the way back
+            // overlaps it, chunk by chunk, as on a real link).
+            proxy.apply(.bandwidth(bytesPerSecond: 10_000, direction: .both))
+            let payload = String(repeating: "x", count: 4_000)
+            let start = DispatchTimeLike.now()
+            client.send(payload)
+            #expect(client.receive(4_000) == payload)
+            let elapsed = DispatchTimeLike.now() - start
+            #expect(elapsed >= 390, "4000 bytes there and back at 10000 B/s took \(elapsed) ms")
+            #expect(proxy.heal().bytesDelayed == 8_000)
+        }
+    }
+
     @Test func aOneWayPartitionLetsRequestsThroughAndDropsEveryReply() throws {
         try withProxy { proxy, upstream in
             let client = try Client(port: proxy.port, timeoutMillis: 300)

@@ -256,7 +256,7 @@ import Testing
 
     @Test func aNetworkFaultNamesItsToxicAndOnlyItsOwnOptions() throws {
         let unknown = loaderProblem(minimalWorkers + "faults: [{kind: network, toxic: flood, target: checkpoint-writer, at: 0ms}]\n")
-        #expect(unknown?.field == "faults[0].toxic" && unknown?.message.contains("valid: latency, partition, reset, refuse") == true)
+        #expect(unknown?.field == "faults[0].toxic" && unknown?.message.contains("valid: latency, bandwidth, partition, reset, refuse") == true)
         let missing = loaderProblem(minimalWorkers + "faults: [{kind: network, target: checkpoint-writer, at: 0ms}]\n")
         #expect(missing?.field == "faults[0].toxic" && missing?.message.contains("missing") == true)
         let stray = loaderProblem(minimalWorkers + "faults: [{kind: network, toxic: reset, latency: 5ms, target: checkpoint-writer, at: 0ms}]\n")

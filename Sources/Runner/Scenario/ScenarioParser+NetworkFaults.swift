@@ -2,8 +2,9 @@ import OrdealModel
 import Yams
 
 /// The parameters of a `network` fault (docs/scenario-format.md, "Network faults"):
-/// `toxic: latency|partition|reset|refuse`, `direction: both|upstream|downstream` (latency and
-/// partition), `latency: 5ms` and `spread: 2ms` (latency; the trigger's own `jitter` is another thing).
+/// `toxic: latency|bandwidth|partition|reset|refuse`, `direction: both|upstream|downstream`
+/// (latency, bandwidth and partition), `latency: 5ms` and `spread: 2ms` (latency; the trigger's
+/// own `jitter` is another thing), `rate: 64KB` (bandwidth, bytes per second).
 extension ScenarioParser {
     mutating func network(_ item: Fields, _ field: String) -> FaultOptions? {
         let example = "`toxic: partition` (or latency, reset, refuse)"
@@ -18,8 +19,8 @@ extension ScenarioParser {
         }
         var direction = NetworkDirection.both
         if let node = item["direction"] {
-            guard name == "latency" || name == "partition" else {
-                report(node, "\(field).direction", "applies to latency and partition only; remove it from this \(name) toxic")
+            guard name == "latency" || name == "bandwidth" || name == "partition" else {
+                report(node, "\(field).direction", "applies to latency, bandwidth and partition only; remove it from this \(name) toxic")
                 return nil
             }
             guard let value: NetworkDirection = choice(node, "\(field).direction", noun: "direction") else { return nil }
@@ -27,6 +28,10 @@ extension ScenarioParser {
         }
         for key in ["latency", "spread"] where name != "latency" && item.has(key) {
             report(item.keyNode(key), "\(field).\(key)", "applies to the latency toxic only; remove it from this \(name) toxic")
+            return nil
+        }
+        if name != "bandwidth", item.has("rate") {
+            report(item.keyNode("rate"), "\(field).rate", "applies to the bandwidth toxic only; remove it from this \(name) toxic")
             return nil
         }
         switch name {
@@ -42,6 +47,13 @@ extension ScenarioParser {
                 jitter = value
             }
             return .network(.latency(millis: micros / 1000, jitterMillis: jitter / 1000, direction: direction))
+        case "bandwidth":
+            guard let node = item["rate"] else {
+                report(item.node, "\(field).rate", "missing; a bandwidth toxic needs its rate in bytes per second, e.g. `rate: 64KB`")
+                return nil
+            }
+            guard let bytes = byteCount(node, "\(field).rate"), bytes >= 1 else { return nil }
+            return .network(.bandwidth(bytesPerSecond: Int(bytes), direction: direction))
         case "partition": return .network(.partition(direction: direction))
         case "reset": return .network(.reset)
         default: return .network(.refuse)

@@ -188,7 +188,7 @@ extension ScenarioParser {
     }
 
     /// `65536`, `64KB`, `1MB` (powers of 1024).
-    private mutating func byteCount(_ node: Node, _ field: String) -> Int64? {
+    mutating func byteCount(_ node: Node, _ field: String) -> Int64? {
         let howTo = "write a whole number of bytes, optionally with KB or MB, e.g. 65536, 64KB, 1MB"
         guard case .scalar(let scalar) = node else {
             report(node, field, "\(howTo); found \(Self.describe(node))")
