@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <gnu/libc-version.h>
+#include <spawn.h>
 #include <unistd.h>
 
 int ordeal_set_parent_death_signal(int signal) {
@@ -11,6 +12,10 @@ int ordeal_set_parent_death_signal(int signal) {
 
 int ordeal_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
+}
+
+int ordeal_spawn_close_from(void *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, from);
 }
 
 const char *ordeal_libc_version(void) {

@@ -8,7 +8,7 @@ import Glibc
 extension Posix {
     /// Spawns `argv` in a new process group with standard output on a pipe; returns the pid
     /// and the pipe's read end. Standard input is /dev/null; standard error is appended to
-    /// `stderrPath`, or inherited. The signal mask is emptied and SIGPIPE, SIGINT, SIGTERM,
+    /// `stderrPath`, or inherited; every other descriptor is closed in the child. The signal mask is emptied and SIGPIPE, SIGINT, SIGTERM,
     /// SIGCHLD and SIGXFSZ are reset to their defaults in the child. A command without a slash
     /// is looked up in PATH, as a shell would.
     public static func spawn(_ argv: [String], environment: [String], stderrPath: String? = nil) throws(SystemError) -> (pid: Int32, stdout: Int32) {
@@ -23,6 +23,11 @@ extension Posix {
         if let stderrPath {
             posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         }
+        // Nothing else of the parent's reaches the child: descriptors without FD_CLOEXEC (the
+        // network-fault proxies' sockets, which SwiftNIO opens without it) would otherwise
+        // outlive the runner in its workers.
+        let closing = ordeal_spawn_close_from(&actions, 3)
+        guard closing == 0 else { throw SystemError(call: "posix_spawn_file_actions_addclosefrom_np", subject: argv[0], errno: closing) }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
