@@ -16,19 +16,14 @@ public enum BenchHTML {
         h += "td,th{border:1px solid #ccc;padding:.2em .5em}td.num{text-align:right}pre{background:#f4f4f4;padding:.5em}</style>\n"
         h += "</head>\n<body>\n<h1>ordeal bench</h1>\n"
         h += "<p>Backends: \(x(report.meta["backends"]?.description ?? "?")); \(x(loop.sentence)). Warm-up excluded; ratios are to the first backend, \(x(first ?? "-")). Ordeal \(x(OrdealVersion.current)).</p>\n"
-        for workers in orderedUnique(report.results.map(\.workers)) {
-            h += "<h2>\(workers) worker\(workers == 1 ? "" : " processes")</h2>\n<table>\n<tr>"
-            for head in ["op", "backend", "count", "p50", "p95", "p99", "p99.9", "max", "ops/s", "p50 ×first", "p99 ×first"] { h += "<th>\(x(head))</th>" }
+        // The terminal table's sections, lines and cells (BenchTable.sections).
+        for section in BenchTable.sections(report) {
+            h += "<h2>\(section.workers) worker\(section.workers == 1 ? "" : " processes")</h2>\n<table>\n<tr>"
+            for head in BenchTable.header { h += "<th>\(x(head))</th>" }
             h += "</tr>\n"
-            let rows = report.results.filter { $0.workers == workers }
-            for r in orderedUnique(rows.map(\.op)).flatMap({ op in rows.filter { $0.op == op } }) {
-                let reference = rows.first { $0.op == r.op && $0.backend == first }
-                h += "<tr><td>\(x(r.op))</td><td>\(x(r.backend))</td>"
-                let figures = [
-                    "\(r.count)", Format.micros(r.p50_us), Format.micros(r.p95_us), Format.micros(r.p99_us), Format.micros(r.p999_us),
-                    Format.micros(r.max_us), fmt(r.ops_per_s), BenchTable.ratio(r.p50_us, reference?.p50_us), BenchTable.ratio(r.p99_us, reference?.p99_us),
-                ]
-                for f in figures { h += "<td class=\"num\">\(x(f))</td>" }
+            for line in section.lines {
+                h += "<tr><td>\(x(line.row.op))</td><td>\(x(line.cells[0]))</td>"
+                for cell in line.cells.dropFirst() { h += "<td class=\"num\">\(x(cell))</td>" }
                 h += "</tr>\n"
             }
             h += "</table>\n"

@@ -7,21 +7,13 @@ public enum BenchMarkdown {
         var out = "# ordeal bench\n\n"
         out += "Backends: \(report.meta["backends"]?.description ?? "?"); \(loop.sentence). Warm-up excluded; latencies in HDR histograms "
         out += "(3 significant digits); ratios are to the first backend, \(first ?? "-").\n\n"
-        for workers in orderedUnique(report.results.map(\.workers)) {
-            out += "## \(workers) worker\(workers == 1 ? "" : " processes")\n\n"
-            out += "| op | backend | count | p50 µs | p95 µs | p99 µs | p99.9 µs | max µs | ops/s | p50 ×first | p99 ×first |\n"
-            out += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-            let rows = report.results.filter { $0.workers == workers }
-            // Grouped by operation, backends side by side, as in the terminal table.
-            for r in orderedUnique(rows.map(\.op)).flatMap({ op in rows.filter { $0.op == op } }) {
-                let reference = rows.first { $0.op == r.op && $0.backend == first }
-                let cells = [
-                    r.op, r.backend, "\(r.count)", fmt(r.p50_us), fmt(r.p95_us), fmt(r.p99_us), fmt(r.p999_us), fmt(r.max_us),
-                    fmt(r.ops_per_s), BenchTable.ratio(r.p50_us, reference?.p50_us), BenchTable.ratio(r.p99_us, reference?.p99_us),
-                ]
-                out += "| " + cells.joined(separator: " | ") + " |\n"
-            }
-            for line in BenchTable.floorRatios(rows) { out += "\n" + line + "\n" }
+        // The terminal table's sections, lines and cells (BenchTable.sections).
+        for section in BenchTable.sections(report) {
+            out += "## \(section.workers) worker\(section.workers == 1 ? "" : " processes")\n\n"
+            out += "| " + BenchTable.header.joined(separator: " | ") + " |\n"
+            out += "|---|---|" + String(repeating: "---:|", count: BenchTable.header.count - 2) + "\n"
+            for line in section.lines { out += "| " + ([line.row.op] + line.cells).joined(separator: " | ") + " |\n" }
+            for line in BenchTable.floorRatios(section.rows) { out += "\n" + line + "\n" }
             out += "\n"
         }
         let targets = BenchTargets.lines(report)

@@ -4,33 +4,58 @@ import Foundation
 /// The terminal table: rows grouped by worker count and operation, one line per backend,
 /// side by side, with each backend's P50 and P99 as ratios to the first backend's.
 public enum BenchTable {
-    public static func render(_ report: BenchReport) -> String {
+    /// The columns of the table in every format (terminal, report.md, report.html).
+    static let header = [
+        "op", "backend", "count", "p50 µs", "p95 µs", "p99 µs", "p99.9 µs", "max µs", "ops/s", "p50 ×first", "p99 ×first",
+    ]
+
+    /// One worker count's part of the table: its rows, each with the cells after `op`.
+    struct Section {
+        struct Line {
+            var row: BenchRow
+            /// The first backend's line of its operation (the terminal names the op there only).
+            var firstOfOp: Bool
+            /// `header` but its first column.
+            var cells: [String]
+        }
+
+        var workers: Int
+        var rows: [BenchRow]
+        var lines: [Line]
+    }
+
+    /// The table as every format shows it: per worker count, the floors first, then the core's
+    /// operations in the order they ran, one line per backend, ratios to the first backend.
+    static func sections(_ report: BenchReport) -> [Section] {
         let firstBackend = report.results.first?.backend
-        var out = ""
-        for workers in orderedUnique(report.results.map(\.workers)) {
+        return orderedUnique(report.results.map(\.workers)).map { workers in
             let rows = report.results.filter { $0.workers == workers }
-            if !out.isEmpty { out += "\n" }
-            out += "\(workers) worker\(workers == 1 ? "" : " processes"), \(rows.first?.loop ?? "closed") loop; "
-            out += "×first: ratio to \(firstBackend ?? "-")'s figure for the same operation\n"
-            let header = [
-                "op", "backend", "count", "p50 µs", "p95 µs", "p99 µs", "p99.9 µs", "max µs", "ops/s",
-                "p50 ×first", "p99 ×first",
-            ]
-            var lines = [header]
             let ops = orderedUnique(rows.map(\.op))
-            // Floors first, then the core's operations in the order they ran.
+            var lines: [Section.Line] = []
             for op in ops.filter(BenchFloor.names.contains) + ops.filter({ !BenchFloor.names.contains($0) }) {
                 let group = rows.filter { $0.op == op }
                 let first = group.first { $0.backend == firstBackend }
                 for (n, r) in group.enumerated() {
-                    lines.append([
-                        n == 0 ? op : "", r.backend, "\(r.count)", fmt(r.p50_us), fmt(r.p95_us), fmt(r.p99_us), fmt(r.p999_us),
-                        fmt(r.max_us), fmt(r.ops_per_s), ratio(r.p50_us, first?.p50_us), ratio(r.p99_us, first?.p99_us),
-                    ])
+                    let cells = [
+                        r.backend, "\(r.count)", fmt(r.p50_us), fmt(r.p95_us), fmt(r.p99_us), fmt(r.p999_us), fmt(r.max_us),
+                        fmt(r.ops_per_s), ratio(r.p50_us, first?.p50_us), ratio(r.p99_us, first?.p99_us),
+                    ]
+                    lines.append(Section.Line(row: r, firstOfOp: n == 0, cells: cells))
                 }
             }
-            out += align(lines)
-            for line in floorRatios(rows) { out += line + "\n" }
+            return Section(workers: workers, rows: rows, lines: lines)
+        }
+    }
+
+    public static func render(_ report: BenchReport) -> String {
+        let firstBackend = report.results.first?.backend
+        var out = ""
+        for section in sections(report) {
+            if !out.isEmpty { out += "\n" }
+            out += "\(section.workers) worker\(section.workers == 1 ? "" : " processes"), \(section.rows.first?.loop ?? "closed") loop; "
+            out += "×first: ratio to \(firstBackend ?? "-")'s figure for the same operation\n"
+            out += align([header] + section.lines.map { [$0.firstOfOp ? $0.row.op : ""] + $0.cells })
+            for line in floorRatios(section.rows) { out += line + "\n" }
         }
         return out
     }
