@@ -151,13 +151,9 @@ enum Sealing {
 
     /// Seals a bench run folder as a run's: manifest.json, and a signed attestation with a key.
     static func sealBench(directory: String, key: SigningKey?, backends: [String]) throws {
-        _ = try Manifest.write(directory: directory)
-        guard let key else { return }
-        let predicate: JSONValue = [
-            "kind": "bench", "tool": ["name": "ordeal", "version": .string(OrdealVersion.current)],
-            "backends": .array(backends.map { .string($0) }),
-        ]
-        _ = try Attestation.sign(directory: directory, key: key, predicate: predicate)
+        _ = try sealFolder(directory, key: key) {
+            ["kind": "bench", "tool": tool, "backends": .array(backends.map { .string($0) })]
+        }
     }
 
     /// A key that cannot be read or parsed, as one sentence: the option, the path, why, the fix.
@@ -170,26 +166,37 @@ enum Sealing {
         return BadInput("\(subject): \(error.message); give \(want)")
     }
 
-    /// Returns true when, with no key, it removed the attestation of an earlier signing: the
-    /// folder is then no longer the signed one, and the caller must say so.
+    /// Seals a run folder: manifest.json, and a signed attestation with a key. Returns true when,
+    /// with no key, it removed the attestation of an earlier signing: the folder is then no
+    /// longer the signed one, and the caller must say so.
     @discardableResult
     static func seal(_ report: RunReport, directory: String, key: SigningKey?) throws -> Bool {
+        try sealFolder(directory, key: key) {
+            let counts = Dictionary(grouping: report.scenarios, by: \.verdict).mapValues(\.count)
+            return [
+                "verdict": .string(report.verdict.rawValue), "run_id": .string(report.runID), "tool": tool,
+                "summary": [
+                    "scenarios": .int(Int64(report.scenarios.count)), "passed": .int(Int64(counts[.pass] ?? 0)),
+                    "failed": .int(Int64(counts[.fail] ?? 0)), "unknown": .int(Int64(counts[.unknown] ?? 0)),
+                ],
+                "started_at": .string(report.startedAt), "ended_at": .string(report.endedAt),
+            ]
+        }
+    }
+
+    /// The attestation predicate's `tool`.
+    static var tool: JSONValue { ["name": "ordeal", "version": .string(OrdealVersion.current)] }
+
+    /// What every run folder's sealing does: a stale attestation removed when there is no key
+    /// (returns true then), manifest.json written over every file, and with a key the folder
+    /// signed with `predicate`.
+    private static func sealFolder(_ directory: String, key: SigningKey?, predicate: () -> JSONValue) throws -> Bool {
         let stale = directory + "/" + Attestation.fileName
         let removed = key == nil && FileManager.default.fileExists(atPath: stale)
         if removed { try FileManager.default.removeItem(atPath: stale) }
         _ = try Manifest.write(directory: directory)
         guard let key else { return removed }
-        let counts = Dictionary(grouping: report.scenarios, by: \.verdict).mapValues(\.count)
-        let predicate: JSONValue = [
-            "verdict": .string(report.verdict.rawValue), "run_id": .string(report.runID),
-            "tool": ["name": "ordeal", "version": .string(OrdealVersion.current)],
-            "summary": [
-                "scenarios": .int(Int64(report.scenarios.count)), "passed": .int(Int64(counts[.pass] ?? 0)),
-                "failed": .int(Int64(counts[.fail] ?? 0)), "unknown": .int(Int64(counts[.unknown] ?? 0)),
-            ],
-            "started_at": .string(report.startedAt), "ended_at": .string(report.endedAt),
-        ]
-        _ = try Attestation.sign(directory: directory, key: key, predicate: predicate)
+        _ = try Attestation.sign(directory: directory, key: key, predicate: predicate())
         return false
     }
 }
