@@ -171,12 +171,10 @@ public struct AckedDurableChecker: Checker {
     static func unacknowledgedCommits(
         _ history: History, _ final: FinalState, _ findings: inout Findings
     ) -> (landed: Int, notLanded: Int, summary: String) {
-        let stored = Set(final.checkpoints.filter(\.snapshotOK).map { "\($0.task)\u{0}\($0.sha256)" })
         var landed = 0
         var notLanded = 0
-        for event in history.ops("checkpoint.commit") where event.outcome == "fail" || event.outcome == "info" {
+        for (event, found) in Self.resolved(history, final) {
             guard let key = event.key, let sha = event.string("sha256") else { continue }
-            let found = stored.contains("\(key)\u{0}\(sha)")
             if event.outcome == "fail" {
                 if found {
                     findings.violation(
@@ -193,6 +191,19 @@ public struct AckedDurableChecker: Checker {
         let summary = landed + notLanded == 0
             ? "" : "; of \(landed + notLanded) indeterminate commit(s), \(landed) landed and \(notLanded) did not"
         return (landed, notLanded, summary)
+    }
+
+    /// Every `checkpoint.commit` reported `fail` or `info` that names the snapshot it tried
+    /// (`sha256`), with whether that snapshot is in the final state, sound: whether it landed.
+    /// The one definition acked-durable and premise `indeterminate-landed` both judge by.
+    static func resolved(_ history: History, _ final: FinalState?) -> [(event: HistoryEvent, landed: Bool)] {
+        let stored = Set((final?.checkpoints ?? []).filter(\.snapshotOK).map { "\($0.task)\u{0}\($0.sha256)" })
+        return history.ops("checkpoint.commit").compactMap { event in
+            guard event.outcome == "fail" || event.outcome == "info", let key = event.key, let sha = event.string("sha256") else {
+                return nil
+            }
+            return (event, stored.contains("\(key)\u{0}\(sha)"))
+        }
     }
 
     /// Each task an ok `checkpoint.cleanup` cleaned up, with the seq of its newest acknowledged

@@ -186,9 +186,8 @@ public enum PremiseChecker {
     /// Some commit reported indeterminate (or, by a core that misreports it, failed) has its
     /// snapshot in the final state: its reply was lost, and it landed.
     static func indeterminateLanded(_ history: History, _ final: FinalState?) -> (Bool, String) {
-        let stored = Set((final?.checkpoints ?? []).map { "\($0.task)\u{0}\($0.sha256)" })
-        let unacknowledged = history.ops("checkpoint.commit").filter { $0.outcome == "info" || $0.outcome == "fail" }
-        let landed = unacknowledged.filter { e in e.key.flatMap { k in e.string("sha256").map { stored.contains("\(k)\u{0}\($0)") } } ?? false }
+        let unacknowledged = AckedDurableChecker.resolved(history, final)
+        let landed = unacknowledged.filter(\.landed).map(\.event)
         guard let first = landed.first else {
             return (false, "none of the \(unacknowledged.count) commit(s) without an acknowledgement landed: no reply was lost on a write that took effect, so nothing tested how the core reports one")
         }

@@ -27,6 +27,9 @@ public struct CheckResult: Sendable, Hashable {
     public var measurements: [String: Double]
     /// The reason, when the scenario declares this check expected to fail (a known limitation).
     public var expectedFailure: String?
+    /// A check declared an expected failure that failed as declared: a measured limitation
+    /// (`ExpectedFailures.judge` made it a pass, its figures kept).
+    public var failedAsDeclared: Bool { expectedFailure != nil && verdict == .pass }
     /// A latency limit rather than an invariant: reported apart, and with a worker of the
     /// user's own it decides the verdict only when the run enforces thresholds.
     public var isPerformance = false

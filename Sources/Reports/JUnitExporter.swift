@@ -33,7 +33,7 @@ public struct JUnitExporter: ReportExporter {
         for check in s.checks {
             c.tests += 1
             if Self.isAdvisory(check, in: s) { continue }
-            if Self.failedAsDeclared(check) {
+            if check.failedAsDeclared {
                 c.skipped += 1
                 continue
             }
@@ -54,9 +54,6 @@ public struct JUnitExporter: ReportExporter {
         }
         return c
     }
-
-    /// A check declared an expected failure that failed as declared (a measured limitation).
-    static func failedAsDeclared(_ check: CheckResult) -> Bool { check.expectedFailure != nil && check.verdict == .pass }
 
     /// The wall time of the scenario's run itself: its duration less the checks' judging.
     static func runMillis(_ s: ScenarioResult) -> Double {
@@ -99,7 +96,7 @@ public struct JUnitExporter: ReportExporter {
         }
         for check in s.checks {
             let time = Format.seconds(millis: check.elapsedMillis ?? 0)
-            if Self.failedAsDeclared(check) {
+            if check.failedAsDeclared {
                 xml += "    <testcase name=\(attr(check.name + " [expected failure]")) classname=\(attr(classname)) time=\"\(time)\">\n"
                 xml += "      <skipped type=\"expected-failure\" message=\(attr("expected failure: " + (check.expectedFailure ?? "")))/>\n"
                 xml += "      <system-out>" + text(systemOut(check)) + "</system-out>\n"
