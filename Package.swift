@@ -68,8 +68,7 @@ let package = Package(
             name: "OrdealRunner",
             dependencies: [
                 "OrdealModel", "OrdealCheckers", "OrdealReports", "OrdealSupport", "OrdealSystem",
-                "COrdealShims", "CSQLite", "NetFaults", .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Yams", package: "Yams"),
+                "COrdealShims", "CSQLite", "NetFaults", .product(name: "Yams", package: "Yams"),
             ],
             path: "Sources/Runner", resources: [.embedInCode("Protocol/worker-protocol.schema.json")],
             plugins: ["BuildFaultShim"]),
@@ -111,7 +110,7 @@ let package = Package(
             name: "Bench",
             dependencies: [
                 "BenchKit", "RecoveryCore", "OrdealSupport", "OrdealSystem", "Backends", "PostgresBackend", "NetFaults",
-                "OrdealModel", .product(name: "NIOPosix", package: "swift-nio"),
+                "OrdealModel",
             ],
             resources: [.embedInCode("bench-results.schema.json")]),
 

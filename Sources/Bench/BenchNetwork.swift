@@ -1,7 +1,6 @@
 import BenchKit
 import Foundation
 import NetFaults
-import NIOPosix
 import OrdealModel
 import PostgresBackend
 
@@ -39,12 +38,10 @@ public enum BenchNetwork {
         return (String(column[..<range.lowerBound]), .latency(millis: millis, jitterMillis: 0, direction: .both))
     }
 
-    static let threads = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-
     /// Opens a proxied column: a new database on the server, reached through a proxy of its own.
     static func open(_ column: String, spec: String, toxic: Toxic?) throws -> BenchTarget {
         let database = try BenchBackends.newDatabase(on: spec)
-        let proxy = try FaultProxy.start(upstreamHost: database.host, upstreamPort: database.port, group: threads)
+        let proxy = try FaultProxy.start(upstreamHost: database.host, upstreamPort: database.port)
         var through = database
         through.host = "127.0.0.1"
         through.port = proxy.port

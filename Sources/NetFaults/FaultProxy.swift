@@ -18,8 +18,13 @@ public final class FaultProxy: Sendable {
     let state: ProxyState
     private let server: any Channel
 
+    /// The event-loop threads every proxy of the process runs on: they end with the process.
+    public static let threads = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+
     /// Binds a new listener on 127.0.0.1 (a free port) for `host:port`.
-    public static func start(upstreamHost: String, upstreamPort: Int, group: any EventLoopGroup) throws -> FaultProxy {
+    public static func start(
+        upstreamHost: String, upstreamPort: Int, group: any EventLoopGroup = FaultProxy.threads
+    ) throws -> FaultProxy {
         let state = ProxyState()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)

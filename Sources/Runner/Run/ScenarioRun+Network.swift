@@ -1,5 +1,4 @@
 import NetFaults
-import NIOPosix
 import OrdealModel
 import OrdealSupport
 
@@ -18,15 +17,12 @@ extension ScenarioRun {
         }
         for name in order {
             do {
-                proxies[name] = try FaultProxy.start(upstreamHost: server.host, upstreamPort: server.port, group: Self.proxyThreads)
+                proxies[name] = try FaultProxy.start(upstreamHost: server.host, upstreamPort: server.port)
             } catch {
                 throw RunnerError.io("cannot start the network-fault proxy for \(name) in front of \(server.host):\(server.port): \(error)")
             }
         }
     }
-
-    /// The event-loop threads of every proxy of the process: they end with it.
-    static let proxyThreads = MultiThreadedEventLoopGroup(numberOfThreads: 2)
 
     /// The backend spec `instance` connects with: through its proxy when it has one.
     func backendSpec(for instance: String) -> String? {
