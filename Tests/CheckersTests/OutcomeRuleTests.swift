@@ -29,4 +29,18 @@ import OrdealModel
         #expect(result.measurements["indeterminate_landed"] == 1 && result.measurements["indeterminate_not_landed"] == 1)
         #expect(result.detail.contains("of 2 indeterminate commit(s), 1 landed and 1 did not"))
     }
+
+    /// Premise `indeterminate-landed`: it holds only when a commit without an acknowledgement is
+    /// in the final state, so a lost-reply scenario whose write never landed is unknown.
+    @Test func thePremiseHoldsOnlyWhenAnUnacknowledgedCommitLanded() {
+        let landed = FinalState(checkpoints: [checkpoint("t", 1, sha: "a"), checkpoint("t", 2, sha: "b")])
+        let (held, why) = PremiseChecker.judge(.indeterminateLanded, History([commit("info", sha: "b", t: 20)]), landed)
+        #expect(held && why.contains("1 of 1 unacknowledged commit(s) landed"), "\(why)")
+        let notLanded = FinalState(checkpoints: [checkpoint("t", 1, sha: "a")])
+        let (missed, reason) = PremiseChecker.judge(.indeterminateLanded, History([commit("info", sha: "b", t: 20)]), notLanded)
+        #expect(!missed && reason.contains("none of the 1 commit(s) without an acknowledgement landed"), "\(reason)")
+        #expect(!PremiseChecker.judge(.indeterminateLanded, History([]), landed).0)
+        let results = PremiseChecker.check([.indeterminateLanded], history: History([]), final: landed)
+        #expect(results.first?.verdict == .unknown)
+    }
 }
