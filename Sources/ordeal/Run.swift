@@ -73,6 +73,11 @@ extension Ordeal {
             valueName: "command"))
         var worker: String?
 
+        @Option(help: ArgumentHelp(
+            "A YAML list of a core's known limitations, {scenario, check, reason}: each check is an expected failure of that scenario (scenario files untouched), measured and listed under \"Measured limitations\"; one that holds fails. The reason quotes the core's own documentation (Examples/cores/*/limitations.yaml).",
+            valueName: "file"))
+        var limitations: String?
+
         @Flag(name: .customLong("require-all"), help: "Fail the run when a scenario is not applicable to the worker (for a core that claims every role).")
         var requireAll = false
 
@@ -92,7 +97,14 @@ extension Ordeal {
             if let seed, !Seed.isValid(seed) {
                 throw BadInput("--seed \(seed): a seed is \(Seed.rule) (63 bits, so that report.json stores it exactly as printed); use a smaller one")
             }
-            let scenarios = try ScenarioLoader.loadAll(paths: paths)
+            var scenarios = try ScenarioLoader.loadAll(paths: paths)
+            if let limitations {
+                let applied = try Limitations.apply(file: limitations, to: scenarios)
+                scenarios = applied.scenarios
+                if !applied.notInRun.isEmpty {
+                    print("--limitations \(limitations): \(Format.count(applied.notInRun.count, "entry", plural: "entries")) name a scenario this run leaves out (\(Set(applied.notInRun).sorted().joined(separator: ", ")))")
+                }
+            }
             let runID = SuiteRunner.newRunID()
             let runDirectory = out ?? "Reports/\(runID)"
             try Tools.prepareRunFolder(runDirectory, option: "--out", replace: replace)
