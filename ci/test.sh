@@ -3,8 +3,8 @@
 # end-to-end tests, then the
 # acceptance run end to end, then a signed run checked by independent implementations of its
 # formats (ci/independent-check.sh), then the signal-only scenarios again with the fault shim loaded
-# (inactive) into every worker, then the suite on a throwaway PostgreSQL cluster. `.ci/run`
-# calls exactly this.
+# (inactive) into every worker, then the suite on a throwaway PostgreSQL cluster, then the
+# verdicts docs/cores.md publishes on real cores (ci/cores.sh). `.ci/run` calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/setup.sh
@@ -16,3 +16,4 @@ bash ci/acceptance.sh
 bash ci/independent-check.sh
 bash ci/shim-inactive.sh
 bash ci/acceptance-postgres.sh
+bash ci/cores.sh

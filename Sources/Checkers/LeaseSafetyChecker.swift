@@ -13,6 +13,8 @@ import OrdealSupport
 /// - an item has at most one ok completion (`completed-twice`);
 /// - a completed item's final `released_token` equals the token of its ok completion
 ///   (`released-token-mismatch`).
+/// For a core without fencing tokens, the tokens are each item's leases numbered in
+/// acknowledgement order (`LeaseEpochs`), and there is no `released_token` to compare.
 ///
 /// Renewals and the work done under a lease are judged by time and by the holder's own reports
 /// (`stale-renewal-accepted`, `work-after-lost-lease`: LeaseSafetyChecker+Renewals.swift), and
@@ -83,7 +85,8 @@ public struct LeaseSafetyChecker: Checker {
         }
         for item in final.workItems where item.status == "completed" {
             guard let completion = completions[item.id]?.first, let token = completion.int("token") else { continue }
-            if item.releasedToken != token {
+            // A core without fencing tokens stores none to compare with the assigned number.
+            if item.releasedToken != token && !LeaseEpochs.isAssigned(completion) {
                 findings.violation(
                     "released-token-mismatch", key: item.id,
                     ["completed_token": .int(token), "released_token": item.releasedToken.map(JSONValue.int) ?? .null],

@@ -56,10 +56,21 @@ public enum PremiseChecker {
             $0.type == "op" && ($0.op == "lease.complete" || $0.op == "lease.renew") && $0.outcome == "fail"
                 && LeaseSafetyChecker.isLeaseLost($0.error)
         }
-        guard let first = refused.first else {
-            return (false, "no holder whose item was taken over tried it again (no lease.complete or lease.renew refused with lease-lost)")
+        if let first = refused.first {
+            return (true, "\(refused.count) stale \(refused.count == 1 ? "try was" : "tries were") refused, the first \(first.op ?? "?") of \(first.key ?? "?") by \(first.worker ?? "?")")
         }
-        return (true, "\(refused.count) stale \(refused.count == 1 ? "try was" : "tries were") refused, the first \(first.op ?? "?") of \(first.key ?? "?") by \(first.worker ?? "?")")
+        // A core that let the stale holder through (no fencing) was put to the test as well:
+        // lease-safety judges that try.
+        var highest: [String: Int64] = [:]
+        for event in history.events where event.isOK {
+            guard let item = event.key, let token = event.int("token") else { continue }
+            if event.op == "lease.acquire" {
+                highest[item] = max(highest[item] ?? token, token)
+            } else if event.op == "lease.complete" || event.op == "lease.renew", let top = highest[item], token < top {
+                return (true, "a stale \(event.op ?? "?") of \(item) by \(event.worker ?? "?") (token \(token), the item's lease \(top) acquired since) was accepted, not refused: lease-safety judges it")
+            }
+        }
+        return (false, "no holder whose item was taken over tried it again (no lease.complete or lease.renew refused with lease-lost, nor one accepted with an older token)")
     }
 
     /// Each fired disk-full or io-error fault is followed by a fail or info op of its worker, or

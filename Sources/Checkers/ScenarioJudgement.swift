@@ -23,6 +23,7 @@ public enum ScenarioJudgement {
             return results.map { var r = $0; r.elapsedMillis = each; return r }
         }
         var checks: [CheckResult] = []
+        let history = LeaseEpochs.assigned(history)
         let limits = scenario.thresholdsOnItsBackend
         if let final {
             let context = CheckContext(

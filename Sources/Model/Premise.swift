@@ -49,7 +49,7 @@ public enum Premise: String, Sendable, Hashable, CaseIterable {
     public var meaning: String {
         switch self {
         case .takeover: "a work item acquired by one worker was taken over by another with a higher fencing token"
-        case .staleRefused: "a holder whose item was taken over acted on it again and was refused (lease-lost)"
+        case .staleRefused: "a holder whose item was taken over acted on it again: refused (lease-lost), or accepted with its older token (which lease-safety fails)"
         case .faultSurfaced: "each disk-full or io-error fault that fired reached a caller (an op failed or was indeterminate, or the worker exited non-zero)"
         case .restarted: "a worker killed by a fault ran again and acknowledged an op"
         case .killInsideCall: "a kill landed inside a tool call, and a restart found it (re-ran it, or reported it indeterminate)"

@@ -12,6 +12,9 @@ public struct WorkerIdentity: Sendable, Hashable {
     public var ops: Set<String>?
     public var coreName: String?
     public var coreVersion: String?
+    /// False when the core gives no fencing token (`capabilities.fencing_tokens: false`): its
+    /// lease ops carry none, and the checkers number each item's leases in acknowledgement order.
+    public var fencingTokens = true
 
     public init(
         command: [String]? = nil, protocolVersion: Int = 1, roles: Set<String>? = nil, ops: Set<String>? = nil,
@@ -26,10 +29,16 @@ public struct WorkerIdentity: Sendable, Hashable {
     }
 
     /// Why `scenario` cannot judge this worker (a role or op it needs and the worker does not
-    /// declare), or nil when it can. The reader role is needed by every scenario.
+    /// declare), or nil when it can. The reader role is needed by every scenario; an op is
+    /// needed when the scenario demands it (`expect:`) or a fault fires on it (`after_ops` with
+    /// `op:`): without it the fault never fires and the scenario could only end unknown.
     public func reasonNotApplicable(_ scenario: Scenario) -> String? {
         let neededRoles = Set(scenario.workers.map(\.role)).union(["reader"])
-        let neededOps = Set(scenario.expectations.map(\.op))
+        let triggers = scenario.faults.compactMap { fault -> String? in
+            if case .afterOps(_, let op?) = fault.trigger { return op }
+            return nil
+        }
+        let neededOps = Set(scenario.expectations.map(\.op)).union(triggers)
         let missingRoles = roles.map { neededRoles.subtracting($0).sorted() } ?? []
         let missingOps = ops.map { neededOps.subtracting($0).sorted() } ?? []
         var parts: [String] = []
@@ -52,6 +61,7 @@ public struct WorkerIdentity: Sendable, Hashable {
         if let command { object["command"] = .array(command.map(JSONValue.string)) }
         if let roles { object["roles"] = .array(roles.sorted().map(JSONValue.string)) }
         if let ops { object["ops"] = .array(ops.sorted().map(JSONValue.string)) }
+        if !fencingTokens { object["fencing_tokens"] = false }
         if let coreName { object["core"] = ["name": .string(coreName), "version": coreVersion.map(JSONValue.string) ?? .null] }
         return .object(object)
     }

@@ -29,6 +29,9 @@ public final class FaultProxy: Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            // One read per readiness event: a request or a reply is one read here, and a
+            // second read would only find EAGAIN (a syscall on every hop of a round trip).
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 1)
             .childChannelInitializer { client in
                 if state.refuseNew() {
                     ProxyState.reset(client)
@@ -36,6 +39,7 @@ public final class FaultProxy: Sendable {
                 }
                 return ClientBootstrap(group: client.eventLoop)
                     .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                    .channelOption(ChannelOptions.maxMessagesPerRead, value: 1)
                     .connect(host: upstreamHost, port: upstreamPort)
                     .flatMapThrowing { upstream in
                         try client.pipeline.syncOperations.addHandler(Forwarder(.upstream, peer: upstream, state: state))

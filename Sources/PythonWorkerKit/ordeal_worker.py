@@ -236,9 +236,11 @@ class Worker:
     phase, not measured) and returns `op(i)`, the call measured once per iteration; `floor`
     names the op that is the storage's own floor (e.g. a bare insert), listed first.
     `backend(options)` names the backend in the ready event and in `--describe` (a spec that
-    names your core, e.g. `my-core:sqlite-normal`, so its column stands apart from Ordeal's)."""
+    names your core, e.g. `my-core:sqlite-normal`, so its column stands apart from Ordeal's).
+    `fencing_tokens=False` declares a core that gives no fencing token: its lease ops then carry
+    no `token`, and the checkers number each item's leases in the order they were acknowledged."""
 
-    def __init__(self, core_name, core_version, roles, ops, bench=None, floor=None, backend=None):
+    def __init__(self, core_name, core_version, roles, ops, bench=None, floor=None, backend=None, fencing_tokens=True):
         self.core_name = core_name
         self.core_version = core_version
         self.roles = dict(roles)
@@ -246,13 +248,17 @@ class Worker:
         self.bench = dict(bench or {})
         self.floor = floor
         self.backend = backend
+        self.fencing_tokens = fencing_tokens
 
     def ready_event(self, role, options):
+        capabilities = {"roles": sorted(self.roles), "ops": sorted(self.ops)}
+        if not self.fencing_tokens:
+            capabilities["fencing_tokens"] = False
         return {
             "event": "ready", "pid": os.getpid(), "role": role,
             "backend": self.backend(options) if self.backend else options.get("backend", "sqlite:%s" % options.get("durability", "normal")),
             "versions": {"protocol": PROTOCOL, "kit": "python-" + __version__, "python": sys.version.split()[0]},
-            "capabilities": {"roles": sorted(self.roles), "ops": sorted(self.ops)},
+            "capabilities": capabilities,
             "core": {"name": self.core_name, "version": self.core_version},
         }
 

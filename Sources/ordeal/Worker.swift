@@ -41,12 +41,18 @@ extension Ordeal.Worker {
         @Option(help: "Where the probes' run folder goes (default: a new temporary folder).")
         var out: String?
 
+        @Option(help: ArgumentHelp(
+            "Probe on this backend, as `ordeal run --backend` does: postgres://USER@HOST:PORT/DB (each probe on a new database) for a core that lives on a server.",
+            valueName: "spec"))
+        var backend: String?
+
         func run() throws {
             let words = try Tools.words(command, option: "ordeal worker check")
             let directory = try out ?? Posix.makeTemporaryDirectory(prefix: "ordeal-worker-check")
             try Tools.requireWritableDirectory(directory, option: "--out")
+            let override = try backend.map { try Ordeal.Run.override($0, runID: "check" + String(getpid())) }
             let (identity, findings, clean) = try WorkerCheck.run(
-                command: words, workerPath: try Tools.workerPath(), directory: directory, progress: { _ in })
+                command: words, workerPath: try Tools.workerPath(), directory: directory, backend: override, progress: { _ in })
             print("worker: \(identity?.summary ?? command)")
             for finding in findings {
                 let mark = finding.verdict == .notApplicable ? "SKIP" : finding.verdict.rawValue.uppercased()

@@ -53,6 +53,15 @@ class HandshakeTests(unittest.TestCase):
         self.assertEqual(events[2]["error"], "disk full")
         self.assertEqual(events[-1], {"event": "done", "ops": 3})
 
+    def test_a_core_without_fencing_tokens_says_so_in_its_capabilities(self):
+        def holder(ctx):
+            ctx.op("lease.acquire", "i1", lambda: {})
+        worker = Worker("queue", "1", roles={"lease-worker": holder, "reader": lambda c: None}, ops=["lease.acquire"], fencing_tokens=False)
+        status, events, _ = run(worker, ["lease-worker", "--db", "x"])
+        self.assertEqual(status, 0)
+        self.assertIs(events[0]["capabilities"]["fencing_tokens"], False)
+        self.assertNotIn("token", events[1]["value"])
+
     def test_ops_carry_latency_and_the_monotonic_clock(self):
         worker = Worker("core", "1", roles={"checkpoint-writer": writer}, ops=["checkpoint.commit"])
         before = time.clock_gettime_ns(time.CLOCK_MONOTONIC)

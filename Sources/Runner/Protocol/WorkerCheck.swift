@@ -143,7 +143,8 @@ public enum WorkerCheck {
     /// Runs every probe on `command` in `directory`; the findings, the worker's identity, and
     /// whether it is clean.
     public static func run(
-        command: [String], workerPath: String, directory: String, progress: @escaping (String) -> Void
+        command: [String], workerPath: String, directory: String, backend: BackendOverride? = nil,
+        progress: @escaping (String) -> Void
     ) throws -> (identity: WorkerIdentity?, findings: [Finding], clean: Bool) {
         let scenarioDirectory = directory + "/probes"
         try Posix.makeDirectories(scenarioDirectory)
@@ -157,6 +158,7 @@ public enum WorkerCheck {
             scenarios: scenarios, paths: [scenarioDirectory], runDirectory: directory + "/run", latestLink: nil,
             seedOverride: nil, workerPath: workerPath, progress: progress)
         options.workerCommand = command
+        options.backend = backend
         let report = try SuiteRunner(options: options).run()
         let findings = zip(probes, report.scenarios).map { probe, s in
             var deviations = s.notApplicable.map { ["not probed: \($0)"] } ?? []

@@ -20,7 +20,9 @@ public enum WorkerProbe {
 
     /// The identity `command` declares (run behind `workerPath exec`, as in a scenario), probed
     /// in a scratch folder under `directory`.
-    public static func identify(command: [String], workerPath: String, directory: String) throws(Failure) -> WorkerIdentity {
+    /// `backendSpec`: the backend the run's workers get (`--backend`, a fresh database on a
+    /// server), so that a worker for a server-only core can read it.
+    public static func identify(command: [String], workerPath: String, directory: String, backendSpec: String? = nil) throws(Failure) -> WorkerIdentity {
         let shown = command.joined(separator: " ")
         let scratch = directory + "/probe"
         let log = scratch + "/worker.log"
@@ -29,7 +31,7 @@ public enum WorkerProbe {
         }
         let argv = [workerPath, "exec"] + command + [
             "reader", "--db", scratch + "/probe.db", "--effects", scratch + "/effects.txt", "--durability", "normal",
-        ]
+        ] + (backendSpec.map { ["--backend", $0] } ?? [])
         let child: ChildProcess
         do { child = try ChildProcess(argv, stderrPath: log) } catch {
             throw Failure(description: "the worker `\(shown)` cannot be started: \(error.reason); check the command (--worker or a group's command)")

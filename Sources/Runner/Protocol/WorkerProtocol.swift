@@ -1,3 +1,4 @@
+import OrdealCheckers
 import OrdealModel
 import OrdealSupport
 
@@ -70,12 +71,29 @@ public enum WorkerProtocol {
             throw violation(
                 "unknown op \"\(op)\" (the checkers read: \(knownOps.sorted().joined(separator: ", "))); a version 2 worker declares ops of its own in ready.capabilities.ops")
         }
+        try checkToken(fields, op: op, fencingTokens: declared.fencingTokens, violation)
         guard fields["outcome"]?.stringValue == "ok", knownOps.contains(op) else { return }
         let value = fields["value"] ?? .null
         guard let definition = schema.root["$defs"]?["values"]?["properties"]?[op]?["$ref"]?.stringValue else { return }
         let name = String(definition.dropFirst("#/$defs/".count))
         if let problem = schema.validate(value, definition: name).first {
             throw violation("the value of an acknowledged \(op) \(problem.replacingOccurrences(of: "$", with: "value", options: .anchored))")
+        }
+    }
+
+    /// An acknowledged lease op carries its token exactly when the worker declared that its core
+    /// has them (the default); a `token` in any lease op of a worker that declared none is a
+    /// violation too, so the two ways of judging leases never mix.
+    private static func checkToken(
+        _ fields: [String: JSONValue], op: String, fencingTokens: Bool, _ violation: (String) -> Violation
+    ) throws(Violation) {
+        guard LeaseEpochs.leaseOps.contains(op) else { return }
+        let token = fields["value"]?["token"]
+        if !fencingTokens, token != nil {
+            throw violation("a \(op) with a token, from a worker whose ready event declares capabilities.fencing_tokens false; leave the token out, or declare fencing tokens")
+        }
+        if fencingTokens, fields["outcome"]?.stringValue == "ok", token?.intValue == nil {
+            throw violation("the value of an acknowledged \(op) has no integer token; add the lease's fencing token, or, for a core that has none, declare capabilities.fencing_tokens false in the ready event")
         }
     }
 
@@ -92,6 +110,7 @@ public enum WorkerProtocol {
         }
         identity.roles = Set(capabilities["roles"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         identity.ops = Set(capabilities["ops"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        identity.fencingTokens = capabilities["fencing_tokens"]?.boolValue ?? true
         if let role = fields["role"]?.stringValue, !(identity.roles?.contains(role) ?? true) {
             throw Violation(worker: worker, line: line, problem: "it runs role \(role), which its capabilities do not list", text: text)
         }

@@ -201,8 +201,11 @@ public struct SuiteRunner {
         var out: [[String]: WorkerIdentity] = [:]
         let scratch = try Posix.makeTemporaryDirectory(prefix: "ordeal-probe")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        for command in Set(scenarios.flatMap { $0.workers.compactMap(\.command) }).sorted(by: { $0.joined() < $1.joined() }) {
-            out[command] = try WorkerProbe.identify(command: command, workerPath: options.workerPath, directory: scratch)
+        let commands = Set(scenarios.flatMap { $0.workers.compactMap(\.command) }).sorted(by: { $0.joined() < $1.joined() })
+        // The probe reads the backend the scenarios will run on (a fresh database of its own).
+        let spec = try commands.isEmpty ? nil : scenarios.first.flatMap { try options.backend?.prepare?($0, scratch) }
+        for command in commands {
+            out[command] = try WorkerProbe.identify(command: command, workerPath: options.workerPath, directory: scratch, backendSpec: spec)
         }
         return out
     }
