@@ -52,6 +52,12 @@ public enum BenchSession {
                     .badOption,
                     "two worker commands describe the same backend \(twice); a worker of your own must name its core in its --describe spec (e.g. my-core:sqlite-normal)")
             }
+            if let ops = plan.ops {
+                let described = Set(targets.flatMap(\.description.ops))
+                for op in ops.sorted() where !described.contains(op) {
+                    throw BenchError(.badOption, "--ops names \(op), which no worker describes; valid: \(described.sorted().joined(separator: ", "))")
+                }
+            }
             for target in targets {
                 meta["load_phase_ms.\(target.spec)"] = .number(target.description.loadMillis)
                 meta["opened_as.\(target.spec)"] = .text(target.description.spec)
@@ -92,7 +98,8 @@ extension BenchPlan {
 
     /// Rejects a plan that cannot run, naming the flag and the fix.
     public func validate() throws(BenchError) {
-        if let ops {
+        // With worker commands, the ops are what the workers describe: checked once they have.
+        if let ops, workerCommands.isEmpty {
             for op in ops.sorted() where !knownOps.contains(op) {
                 throw BenchError(.badOption, "--ops names \(op), which is not an operation; valid: \(knownOps.joined(separator: ", "))")
             }

@@ -33,6 +33,8 @@ public struct FinalState: Sendable, Hashable {
     public struct WorkItemRecord: Sendable, Hashable {
         public var id: String
         public var status: String
+        /// The item's current fencing token; 0 when the reader gives none (a core without
+        /// fencing tokens, `capabilities.fencing_tokens: false`). No checker reads it.
         public var token: Int64
         public var releasedToken: Int64?
         public var output: String?
@@ -116,7 +118,7 @@ extension FinalState {
         }
         workItems = try (json["work_items"]?.arrayValue ?? []).map {
             WorkItemRecord(
-                id: try str($0, "id"), status: try str($0, "status"), token: try int($0, "token"),
+                id: try str($0, "id"), status: try str($0, "status"), token: $0["token"]?.intValue ?? 0,
                 releasedToken: $0["released_token"]?.intValue, output: $0["output"]?.stringValue,
                 attempts: $0["attempts"]?.intValue ?? 0, maxAttempts: $0["max_attempts"]?.intValue)
         }

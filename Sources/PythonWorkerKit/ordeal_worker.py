@@ -141,6 +141,12 @@ class Context:
         self.ops_written = 0
 
     # Options.
+    @property
+    def instance(self):
+        """The worker instance's name (`ORDEAL_INSTANCE`, e.g. `shared-0`): the same in every
+        incarnation of it, distinct between instances; None outside a run."""
+        return os.environ.get("ORDEAL_INSTANCE")
+
     def opt_str(self, name, default=None):
         return self.options.get(name, default)
 
@@ -196,14 +202,27 @@ class Context:
         start = time.monotonic_ns()
         try:
             value = call()
-        except Failed as failure:
-            self.emit_op(name, key, "fail", time.monotonic_ns() - start, failure.value, str(failure))
-            return None
-        except Indeterminate as unknown:
-            self.emit_op(name, key, "info", time.monotonic_ns() - start, unknown.value, str(unknown))
-            return None
-        self.emit_op(name, key, "ok", time.monotonic_ns() - start, value)
-        return value
+        except (Failed, Indeterminate) as outcome:
+            return self._report(name, key, start, outcome)
+        return self._report(name, key, start, value=value)
+
+    async def aop(self, name, key, call):
+        """`op` for a core with an asyncio API: awaits `call()`, a coroutine function."""
+        start = time.monotonic_ns()
+        try:
+            value = await call()
+        except (Failed, Indeterminate) as outcome:
+            return self._report(name, key, start, outcome)
+        return self._report(name, key, start, value=value)
+
+    def _report(self, name, key, start, outcome=None, value=None):
+        latency = time.monotonic_ns() - start
+        if outcome is None:
+            self.emit_op(name, key, "ok", latency, value)
+            return value
+        kind = "fail" if isinstance(outcome, Failed) else "info"
+        self.emit_op(name, key, kind, latency, outcome.value, str(outcome))
+        return None
 
     def effect(self, line):
         """Appends one effect line to the --effects file, durable before it returns."""

@@ -62,6 +62,35 @@ class HandshakeTests(unittest.TestCase):
         self.assertIs(events[0]["capabilities"]["fencing_tokens"], False)
         self.assertNotIn("token", events[1]["value"])
 
+    def test_aop_reports_a_coroutines_outcome_as_op_does(self):
+        import asyncio
+
+        async def ok():
+            return {"seq": 1, "sha256": "a"}
+
+        async def lost():
+            raise Indeterminate("no reply")
+
+        async def role(ctx):
+            await ctx.aop("checkpoint.commit", "t", ok)
+            await ctx.aop("checkpoint.commit", "t", lost)
+        worker = Worker("core", "1", roles={"checkpoint-writer": lambda ctx: asyncio.run(role(ctx)), "reader": lambda c: None},
+                        ops=["checkpoint.commit"])
+        status, events, _ = run(worker, ["checkpoint-writer", "--db", "x"])
+        self.assertEqual(status, 0)
+        self.assertEqual([(e["outcome"], e.get("error")) for e in events[1:3]], [("ok", None), ("info", "no reply")])
+
+    def test_the_instance_name_comes_from_the_runner(self):
+        seen = []
+        worker = Worker("core", "1", roles={"checkpoint-writer": lambda ctx: seen.append(ctx.instance), "reader": lambda c: None}, ops=[])
+        os.environ["ORDEAL_INSTANCE"] = "shared-1"
+        try:
+            run(worker, ["checkpoint-writer", "--db", "x"])
+        finally:
+            del os.environ["ORDEAL_INSTANCE"]
+        run(worker, ["checkpoint-writer", "--db", "x"])
+        self.assertEqual(seen, ["shared-1", None])
+
     def test_ops_carry_latency_and_the_monotonic_clock(self):
         worker = Worker("core", "1", roles={"checkpoint-writer": writer}, ops=["checkpoint.commit"])
         before = time.clock_gettime_ns(time.CLOCK_MONOTONIC)

@@ -34,6 +34,16 @@ extension ScenarioRun {
         }
     }
 
+    /// A worker's environment: the runner's (with the shim when it is loaded into this worker),
+    /// and `ORDEAL_INSTANCE`, the instance's name, the same in every incarnation (a core whose
+    /// processes need an identity of their own, such as DBOS's executor id, takes it from there).
+    func workerEnvironment(for name: String) -> [String] {
+        let base = shimEnvironment(for: name) ?? Posix.environment
+        return base.filter { !$0.hasPrefix(Self.instanceVariable + "=") } + [Self.instanceVariable + "=" + name]
+    }
+
+    static let instanceVariable = "ORDEAL_INSTANCE"
+
     func shimEnvironment(for name: String) -> [String]? {
         guard let library = shimLibrary, let shim = shims[name] else { return nil }
         return FaultShim.environment(library: library, controlPath: shim.path, inherited: Posix.environment)

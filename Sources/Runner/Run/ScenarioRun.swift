@@ -191,7 +191,7 @@ final class ScenarioRun {
         let startMillis = start
         do {
             instance.process = try WorkerProcess(
-                instance: name, incarnation: instance.incarnation, argv: argv, environment: shimEnvironment(for: name),
+                instance: name, incarnation: instance.incarnation, argv: argv, environment: workerEnvironment(for: name),
                 stderrPath: config.workersLogPath,
                 queue: queue, clock: { startMillis.elapsedMillis })
         } catch {
