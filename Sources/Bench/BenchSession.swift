@@ -53,7 +53,8 @@ public enum BenchSession {
                     "two worker commands describe the same backend \(twice); a worker of your own must name its core in its --describe spec (e.g. my-core:sqlite-normal)")
             }
             if let ops = plan.ops {
-                let described = Set(targets.flatMap(\.description.ops))
+                let sweeps = targets.contains { $0.description.sweeps == true }
+                let described = Set(targets.flatMap(\.description.ops) + (sweeps ? plan.sweepSizes.map { Workloads.sweepPrefix + "\($0)" } : []))
                 for op in ops.sorted() where !described.contains(op) {
                     throw BenchError(.badOption, "--ops names \(op), which no worker describes; valid: \(described.sorted().joined(separator: ", "))")
                 }

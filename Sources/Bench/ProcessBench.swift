@@ -88,8 +88,8 @@ struct ProcessBench {
         for size in plan.sweepSizes where plan.includes(Workloads.sweepPrefix + "\(size)") {
             progress("sweep of \(size) expired leases, \(plan.sweepRepeats) times on each backend, in one worker process")
             let op = Workloads.sweepPrefix + "\(size)"
-            // A worker of the user's own measures the sweeps it describes, and no other.
-            for target in targets where target.description.ops.contains(op) {
+            // Only a worker that describes sweeps (a WorkerKit worker) is asked for one.
+            for target in targets where target.description.sweeps == true {
                 // One sweep at a time: each is one pass, measured alone (a warm-up sweep first).
                 let (histogram, outcome) = try group(
                     workers: 1, target: target, op: op, budget: .iterations(plan.sweepRepeats), warmup: 1, label: "sweep")

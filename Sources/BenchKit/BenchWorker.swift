@@ -55,7 +55,7 @@ public enum BenchWorker {
         guard let op = options.op else {
             let workloads = try Workloads.make(backend: backend, floor: floor, tag: options.tag)
             let description = WorkerDescription(
-                spec: backend.spec, floor: floor?.name, ops: workloads.map(\.name), loadMillis: watch.elapsedMillis)
+                spec: backend.spec, floor: floor?.name, ops: workloads.map(\.name), loadMillis: watch.elapsedMillis, sweeps: true)
             write(try description.encoded())
             return
         }
@@ -92,6 +92,9 @@ public struct WorkerDescription: Codable, Sendable, Equatable {
     public var ops: [String]
     /// How long opening the backend and its load phase took.
     public var loadMillis: Double
+    /// True when the worker also measures `sweep.expired_N` (a sweep of N expired leases,
+    /// outside the rounds); absent, as from a worker of the user's own: it does not.
+    public var sweeps: Bool?
 
     public func encoded() throws -> String { String(decoding: try JSONEncoder().encode(self), as: UTF8.self) }
 
