@@ -3,7 +3,7 @@
 
     cores_verdicts.py DOCS CORE BACKEND REPORT_JSON
 
-The rows of DOCS's verdict tables are `| core | backend | scenario | verdict | ... |`, the
+The rows of DOCS's verdict tables (headed `| core | backend | scenario | verdict | ... |`), the
 verdict `pass`, `fail`, `unknown`, `not-applicable`, or `pass (limitation: CHECK, ...)` (the
 scenario passed and each named check failed as its limitations.yaml entry declares). Every
 published row of CORE on BACKEND must be in the run with that verdict, and every scenario of
@@ -22,21 +22,34 @@ LIMITATION = re.compile(r"^pass \(limitations?: ([a-z0-9, -]+)\)$")
 
 def published(docs_path, core, backend):
     """{scenario: (verdict, [limited checks])} of the rows of `core` on `backend`."""
-    rows = {}
     with open(docs_path, encoding="utf-8") as docs:
-        for number, line in enumerate(docs, 1):
-            cells = [cell.strip().strip("`") for cell in line.strip().strip("|").split("|")]
-            if len(cells) < 4 or cells[0] != core or cells[1] != backend:
-                continue
-            scenario, verdict = cells[2], cells[3]
-            match = LIMITATION.match(verdict)
-            if match:
-                rows[scenario] = ("pass", sorted(c.strip() for c in match.group(1).split(",")))
-            elif verdict in VERDICTS:
-                rows[scenario] = (verdict, [])
-            else:
-                sys.exit("%s:%d: verdict %r of %s/%s is none of %s or 'pass (limitation: CHECK)'; fix the row"
-                         % (docs_path, number, verdict, core, scenario, ", ".join(sorted(VERDICTS))))
+        return published_rows(docs, core, backend, docs_path)
+
+
+def published_rows(lines, core, backend, docs_path="docs"):
+    rows = {}
+    in_verdicts = False
+    for number, line in enumerate(lines, 1):
+        if not line.startswith("|"):
+            in_verdicts = False
+            continue
+        cells = [cell.strip().strip("`") for cell in line.strip().strip("|").split("|")]
+        # Only the rows of a table headed | core | backend | scenario | verdict | ...
+        if cells[:4] == ["core", "backend", "scenario", "verdict"]:
+            in_verdicts = True
+            continue
+        if not in_verdicts or len(cells) < 4 or cells[0] != core or cells[1] != backend:
+            continue
+        scenario, verdict = cells[2], cells[3]
+        match = LIMITATION.match(verdict)
+        if match:
+            rows[scenario] = ("pass", sorted(c.strip() for c in match.group(1).split(",")))
+        elif verdict in VERDICTS:
+            rows[scenario] = (verdict, [])
+        else:
+            print("%s:%d: verdict %r of %s/%s is none of %s or 'pass (limitation: CHECK)'; fix the row"
+                  % (docs_path, number, verdict, core, scenario, ", ".join(sorted(VERDICTS))), file=sys.stderr)
+            sys.exit(2)
     return rows
 
 
@@ -56,7 +69,8 @@ def describe(verdict, limited):
 
 def main(argv):
     if len(argv) != 5:
-        sys.exit(__doc__)
+        print(__doc__, file=sys.stderr)
+        return 2
     docs_path, core, backend, report_path = argv[1:]
     expected = published(docs_path, core, backend)
     if not expected:
