@@ -181,12 +181,13 @@ __attribute__((constructor)) static void ordeal_shim_init(void) {
         munmap(map, sizeof *ctl);
         return;
     }
+    // Only the worker's own process records itself; a child of it (which inherited
+    // LD_PRELOAD) takes the faults as the worker does, but does not pass for the worker.
     struct stat exe;
-    if (stat("/proc/self/exe", &exe) == 0) {
+    if (ordeal_ctl_claim(&ctl->loaded_pid, (int64_t)getpid()) && stat("/proc/self/exe", &exe) == 0) {
         ordeal_ctl_store(&ctl->loaded_exe_dev, (int64_t)exe.st_dev);
         ordeal_ctl_store(&ctl->loaded_exe_ino, (int64_t)exe.st_ino);
     }
-    ordeal_ctl_store(&ctl->loaded_pid, (int64_t)getpid());
     ordeal_shim_ctl = ctl;
 }
 

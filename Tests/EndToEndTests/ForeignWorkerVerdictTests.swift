@@ -28,6 +28,17 @@ import Testing
         return Run(result: result, report: report, folder: out)
     }
 
+    /// A worker whose process starts a child (as a library's import may) still takes the
+    /// shim's faults: the child, which inherits LD_PRELOAD, does not pass for the worker.
+    @Test func aWorkerThatStartsAChildProcessStillTakesPowerLoss() throws {
+        let out = try Binaries.temporaryDirectory() + "/run"
+        let spawning = Self.root.appendingPathComponent("Tests/Fixtures/spawning_worker.py").path
+        let result = try Binaries.run(
+            Binaries.ordeal, ["run", Self.scenarios + "/power-loss-full.yaml", "--out", out, "--worker", "python3 \(spawning)"])
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(!result.stdout.contains("not loaded"), "\(result.stdout)")
+    }
+
     @Test func anHonestForeignWorkerPassesAndTheReportNamesIt() throws {
         let run = try Self.run("none", ["concurrent-checkpoints.yaml"])
         #expect(run.result.status == 0, "\(run.result.stdout)")

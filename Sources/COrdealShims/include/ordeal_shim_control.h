@@ -81,9 +81,12 @@ struct ordeal_shim_stats {
 struct ordeal_shim_control {
     uint64_t magic;
     int64_t abi;
-    /// Set by the shim when it maps the file: the pid it runs in (last writer wins), and the
-    /// device and inode of that process's executable, so that a program that execs another
-    /// without the shim (clearing LD_PRELOAD) does not pass for one with it.
+    /// Set by the shim when it maps the file: the pid of the worker it runs in, and the device
+    /// and inode of that process's executable, so that a program that execs another without
+    /// the shim (clearing LD_PRELOAD) does not pass for one with it. The pid is claimed by the
+    /// first process to map the file after the runner zeroed it for a new incarnation (the
+    /// worker; an exec keeps its pid and records its new executable); a child the worker
+    /// starts inherits LD_PRELOAD and maps the file too, but records nothing.
     int64_t loaded_pid;
     int64_t loaded_exe_dev;
     int64_t loaded_exe_ino;
@@ -207,6 +210,12 @@ static inline int64_t ordeal_ctl_load(const int64_t *_Nonnull field) {
 
 static inline void ordeal_ctl_store(int64_t *_Nonnull field, int64_t value) {
     __atomic_store_n(field, value, __ATOMIC_RELEASE);
+}
+
+/// Claims `field` for `pid`: true when it held 0 (now `pid`) or `pid` already.
+static inline int ordeal_ctl_claim(int64_t *_Nonnull field, int64_t pid) {
+    int64_t expected = 0;
+    return __atomic_compare_exchange_n(field, &expected, pid, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) || expected == pid;
 }
 
 static inline int64_t ordeal_ctl_add(int64_t *_Nonnull field, int64_t delta) {

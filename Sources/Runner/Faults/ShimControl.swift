@@ -43,7 +43,15 @@ final class ShimControl: @unchecked Sendable {
         ordeal_ctl_store(control.pointer(to: field)!, value)
     }
 
-    /// The pid the shim last said it runs in; 0 when no shim has mapped the file.
+    /// Forgets the process the shim ran in, before a new incarnation of the worker starts: the
+    /// first process to map the file then claims it (its children do not).
+    func forgetLoaded() {
+        store(\.loaded_exe_dev, 0)
+        store(\.loaded_exe_ino, 0)
+        store(\.loaded_pid, 0)
+    }
+
+    /// The pid the shim says the worker runs in; 0 when no shim has mapped the file.
     var loadedPID: Int64 { load(\.loaded_pid) }
 
     /// Whether the shim runs in process `pid` as it is now: same pid, and the executable the

@@ -189,6 +189,8 @@ final class ScenarioRun {
         instance.restartAtMillis = nil
         let argv = argv(for: instance)
         let startMillis = start
+        // The new incarnation's own process claims the shim's record (its children do not).
+        shims[name]?.forgetLoaded()
         do {
             instance.process = try WorkerProcess(
                 instance: name, incarnation: instance.incarnation, argv: argv, environment: workerEnvironment(for: name),
