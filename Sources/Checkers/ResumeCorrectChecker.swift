@@ -16,7 +16,8 @@ import OrdealSupport
 ///   Resuming at R + 1 is accepted when the final state proves that commit: the
 ///   incarnation's `resumed_from_seq` is above the seq of the last acknowledged step and that
 ///   checkpoint exists with `snapshot_ok`, or, for an incarnation that never finished, the
-///   effects file holds step R's line `task:R`.
+///   effects file holds step R's line `task:R` (unless step R's acknowledgement is one a
+///   corrupt fault took back: its line was written before the fault).
 /// - a `corrupt` fault that damaged the checkpoint (task, S) takes back the acknowledgement of
 ///   every step of the task whose seq is S or later: those steps are to be redone (not
 ///   `step-acknowledged-twice`), and R counts from the last step before them. An incarnation
@@ -50,6 +51,9 @@ public struct ResumeCorrectChecker: Checker {
         var hasSteps = false
         /// The seqs of this task's checkpoints a corrupt fault damaged, and what it damaged.
         var corrupted: [Int64: CorruptTarget] = [:]
+        /// The steps whose acknowledgement a corrupt fault took back: their effect lines date
+        /// from before the fault, so they prove no later commit.
+        var retracted: Set<Int64> = []
     }
 
     public func check(history: History, final: FinalState, context: CheckContext) -> CheckResult {
@@ -83,7 +87,7 @@ public struct ResumeCorrectChecker: Checker {
                 } else if resume < expected {
                     findings.violation("resumed-before-acknowledged-step", key: task, fields, events: events)
                 } else if resume > expected {
-                    if resume == expected + 1, provesUnreportedCommit(task, run, expected, checkpoints, final.effects) {
+                    if resume == expected + 1, provesUnreportedCommit(task, run, expected, state, checkpoints, final.effects) {
                         accepted += 1
                     } else {
                         findings.violation("skipped-steps", key: task, fields, events: events)
@@ -113,6 +117,7 @@ public struct ResumeCorrectChecker: Checker {
                 guard corruption.bytesFlipped > 0 else { continue }
                 var state = tasks[corruption.task, default: TaskState()]
                 state.corrupted[corruption.seq] = corruption.of
+                state.retracted.formUnion(state.acked.filter { ($0.value.int("seq") ?? 0) >= corruption.seq }.keys)
                 state.acked = state.acked.filter { ($0.value.int("seq") ?? 0) < corruption.seq }
                 state.highest = state.acked.max { $0.key < $1.key }?.value
                 tasks[corruption.task] = state
@@ -161,13 +166,14 @@ public struct ResumeCorrectChecker: Checker {
 
     /// Whether the final state shows that step `step` committed although no ack reported it.
     private func provesUnreportedCommit(
-        _ task: String, _ run: Run, _ step: Int64, _ checkpoints: Set<String>, _ effects: [String: Int]
+        _ task: String, _ run: Run, _ step: Int64, _ state: TaskState, _ checkpoints: Set<String>, _ effects: [String: Int]
     ) -> Bool {
         if let finish = run.finish {
             guard let from = finish.int("resumed_from_seq") else { return false }
             let lastSeq = run.lastAck?.int("seq") ?? 0
             return from > lastSeq && checkpoints.contains("\(task)\u{0}\(from)")
         }
-        return (effects["\(task):\(step)"] ?? 0) > 0
+        // The line of a step acknowledged before a corrupt fault took that back was written then.
+        return !state.retracted.contains(step) && (effects["\(task):\(step)"] ?? 0) > 0
     }
 }

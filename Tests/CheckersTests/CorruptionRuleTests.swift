@@ -79,6 +79,19 @@ import OrdealModel
         #expect(check(ResumeCorrectChecker(), history).rules.contains("resumed-from-corrupt-checkpoint"))
     }
 
+    /// A runner that trusts the damaged checkpoint and is killed before it finishes: its resume
+    /// one step late is not excused by the damaged step's effect line, written before the fault.
+    @Test func resumingPastTheDamagedStepUnfinishedFailsResumeCorrectDespiteItsEffectLine() {
+        let history = [
+            step(0, seq: 1, incarnation: 0, t: 10), step(1, seq: 2, incarnation: 0, t: 20), corruption(2, t: 30),
+            step(2, seq: 3, incarnation: 1, t: 40),
+        ]
+        let final = FinalState(effects: ["t:0": 1, "t:1": 1, "t:2": 1])
+        #expect(check(ResumeCorrectChecker(), history, final).rules.contains("skipped-steps"))
+        // Without the fault, step 2 after an acknowledged step 1 is the expected resume.
+        #expect(!check(ResumeCorrectChecker(), history.filter { $0.type != Corruption.eventType }, final).rules.contains("skipped-steps"))
+    }
+
     @Test func snapshotCorruptedHoldsOnlyWhenAByteWasFlippedAndTheWorkerRanAgain() {
         func verdict(_ events: [HistoryEvent]) -> Verdict { PremiseChecker.check([.snapshotCorrupted], history: History(events))[0].verdict }
         let after = step(1, seq: 3, incarnation: 1, t: 60)
