@@ -91,7 +91,8 @@ public struct JUnitExporter: ReportExporter {
         let classname = "ordeal." + name
         if s.notApplicable == nil {
             xml += "    <testcase name=\"run\" classname=\(attr(classname)) time=\"\(Format.seconds(millis: Self.runMillis(s)))\">\n"
-            xml += "      <system-out>" + text("\(Format.count(s.acknowledged, "acknowledged op")), \(Format.count(s.faults.count, "fault")); replay: ordeal run \(s.scenario.sourcePath) --seed \(s.seed)") + "</system-out>\n"
+            let summary = "\(Format.count(s.acknowledged, "acknowledged op")), \(Format.count(s.faults.count, "fault")); replay: ordeal run \(s.scenario.sourcePath) --seed \(s.seed)"
+            xml += "      <system-out>" + text(([summary] + s.faults.map(Self.faultLine)).joined(separator: "\n")) + "</system-out>\n"
             xml += "    </testcase>\n"
         }
         for check in s.checks {
@@ -158,4 +159,20 @@ public struct JUnitExporter: ReportExporter {
 
     private func attr(_ value: String) -> String { "\"" + XMLText.escape(value, attribute: true) + "\"" }
     private func text(_ value: String) -> String { XMLText.escape(value) }
+
+    /// One fault of the run: its window and what it did (a network toxic's bytes delayed and
+    /// dropped, connections reset and refused; a shim fault's calls hit; a power cut's rollback).
+    static func faultLine(_ fault: FaultRecord) -> String {
+        func ms(_ value: Double?) -> String { value.map { Format.fixed($0, 1) + " ms" } ?? "never" }
+        var line = "fault \(fault.index): \(fault.kind.rawValue) on \(fault.target), from \(ms(fault.atMillis)) to \(ms(fault.healedAtMillis))"
+        let effects = fault.effects.keys.sorted().compactMap { key -> String? in
+            guard let value = fault.effects[key] else { return nil }
+            if let number = value.doubleValue { return "\(key) = \(Format.fixed(number, number.rounded() == number ? 0 : 1))" }
+            if let flag = value.boolValue { return "\(key) = \(flag)" }
+            if let text = value.stringValue { return "\(key) = \(text)" }
+            return nil
+        }
+        if !effects.isEmpty { line += ": " + effects.joined(separator: ", ") }
+        return line
+    }
 }

@@ -235,6 +235,20 @@ private func isDotDecimal(_ text: String) -> Bool {
         #expect(Set(properties).count == properties.count && properties.contains("a.seed") && properties.contains("b.seed"))
     }
 
+    /// The run case says what each fault did, so a CI reader sees a network toxic's effects.
+    @Test func theRunCaseListsEachFaultWithItsWindowAndEffects() throws {
+        var a = scenarioResult("a", checks: [CheckResult(name: "acked-durable", verdict: .pass, detail: "ok")], durationMillis: 900)
+        a.faults = [
+            FaultRecord(
+                index: 0, kind: .network, target: "writer-0", atMillis: 364.3, healedAtMillis: 764.4,
+                effects: ["bytes_dropped": 58, "bytes_passed": 661, "connections_reset": 0]),
+        ]
+        let report = RunReport(
+            runID: "r", startedAt: "2025-01-01T00:00:00Z", seedOverride: nil, scenarios: [a], durationMillis: 900, replayCommand: "ordeal run")
+        let xml = string(try JUnitExporter().serialize(report))
+        #expect(xml.contains("fault 0: network on writer-0, from 364.3 ms to 764.4 ms: bytes_dropped = 58, bytes_passed = 661, connections_reset = 0"), "\(xml)")
+    }
+
     @Test func escapesXMLSpecialCharacters() throws {
         let xml = string(try JUnitExporter().serialize(sampleReport()))
         #expect(!xml.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" })
