@@ -25,8 +25,11 @@ public struct IntegrityChecker: Checker {
         }
         let damaged = history.corruptions
         var corrupt = 0
+        var matched: Set<Int> = []
         for record in final.checkpoints {
-            if let corruption = damaged.first(where: { $0.isDamaged(record) }) {
+            if let index = damaged.firstIndex(where: { $0.isDamaged(record) }) {
+                let corruption = damaged[index]
+                matched.insert(index)
                 if let why = Self.unnoticed(corruption, record) {
                     findings.violation(
                         "corruption-unnoticed", key: record.task,
@@ -53,7 +56,7 @@ public struct IntegrityChecker: Checker {
             name,
             pass: "the integrity check found nothing"
                 + (final.checkpoints.count == damaged.count ? "" : " and \(final.checkpoints.count - damaged.count == 1 ? "the one undamaged snapshot hashes" : "all \(final.checkpoints.count - damaged.count) undamaged snapshots hash") correctly")
-                + (damaged.isEmpty ? "" : "; the \(damaged.count) a corrupt fault damaged read back as corrupt")
+                + Self.damageSentence(judged: matched.count, damaged: damaged.count)
                 + (evidenceJudged == 0 ? "" : "; the core refused all \(evidenceJudged) verdicts on evidence that proves nothing"),
             fail: [
                 (final.integrityProblems.count, "integrity problem(s)"), (corrupt, "corrupt snapshot(s)"),
@@ -66,6 +69,18 @@ public struct IntegrityChecker: Checker {
             ],
             judged: final.checkpoints.count + final.workItems.count + final.idempotency.count + final.tasks.count,
             nothing: "the final state holds no checkpoint, work item, idempotency entry or task to check")
+    }
+
+    /// What the pass says of the checkpoints a corrupt fault damaged: only those found in the
+    /// final state (same task, seq and hash as damaged) were judged; the others were replaced
+    /// (their seq reused by another snapshot) or are gone, or the reader's `sha256` is not the
+    /// hash of the snapshot its runner reported.
+    static func damageSentence(judged: Int, damaged: Int) -> String {
+        guard damaged > 0 else { return "" }
+        let found = judged == damaged ? "the \(damaged) a corrupt fault damaged read back as corrupt"
+            : "\(judged) of the \(damaged) checkpoints a corrupt fault damaged are in the final state and read back as corrupt"
+        let missing = damaged - judged
+        return "; " + found + (missing == 0 ? "" : "; \(missing) are not there with the damaged hash (replaced, gone, or the reader's sha256 is not the hash of the snapshot reported), so nothing was judged of them")
     }
 
     /// Why the core missed the damage to this checkpoint, or nil when it noticed.

@@ -49,7 +49,11 @@ import OrdealModel
     @Test func aCheckpointReusingTheSeqOfALostOneIsNotTheDamagedOne() {
         // The damaged commit was lost and the redone step took its seq, with another snapshot.
         let final = FinalState(checkpoints: [checkpoint("t", 2, sha: "redone", ok: true)])
-        #expect(check(IntegrityChecker(), [corruption(2)], final).verdict == .pass)
+        let result = check(IntegrityChecker(), [corruption(2)], final)
+        #expect(result.verdict == .pass)
+        // ... and the pass does not claim to have judged the damage it never found.
+        #expect(result.detail.contains("0 of the 1 checkpoints a corrupt fault damaged are in the final state"), "\(result.detail)")
+        #expect(!result.detail.contains("the 1 a corrupt fault damaged read back as corrupt"))
     }
 
     @Test func theAcknowledgementOfADamagedCheckpointIsTheFaultsLoss() {

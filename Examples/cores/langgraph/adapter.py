@@ -17,9 +17,8 @@ Roles:
   bench-worker       checkpoint.commit (a put), checkpoint.last (get_tuple of the latest),
                      floor raw.insert_txn (a bare INSERT transaction on the same database)
 
-No task-runner: the full `langgraph` package (StateGraph, Pregel) is not installed, and a
-task runner built from the checkpointer API alone would be the adapter's own resume logic,
-not LangGraph's.
+  task-runner        a StateGraph chain of --steps nodes compiled with the saver, run on the
+                     thread --task and resumed after a crash with None input (graph_runner.py)
 
 Mapping of Ordeal's `seq` (documented in README.md): as LangGraph's own loop does for a run,
 the writer reads the thread's latest checkpoint once with `get_tuple` when it starts (a
@@ -43,12 +42,15 @@ from contextlib import ExitStack
 from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "Sources", "PythonWorkerKit"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ordeal_worker import Failed, Indeterminate, Usage, Worker  # noqa: E402
 
 from importlib.metadata import version as dist_version  # noqa: E402
 
 from langgraph.checkpoint.base.id import uuid6  # noqa: E402
 from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: E402
+
+import graph_runner  # noqa: E402  (the task-runner role, beside this file)
 
 CHANNEL = "state"  # the one channel of the thread's state
 # PostgreSQL only: how long the writer waits for a put before it calls the outcome unknown.
@@ -229,8 +231,12 @@ def reader(ctx):
         if rows != ["ok"]:
             problems.extend(rows)
     checkpoints = []
+    graph_threads = {}  # thread -> channel values of its newest checkpoint
     try:
         for item in store.saver.list(None):  # every thread, newest first
+            if graph_runner.is_graph_checkpoint(item.metadata):
+                graph_checkpoint(item, checkpoints, problems, graph_threads)
+                continue
             step = item.metadata.get("step")
             if not isinstance(step, int) or step < 1:
                 problems.append("checkpoint %s of %s has metadata.step %r" % (
@@ -252,7 +258,42 @@ def reader(ctx):
     except Exception as error:  # a checkpoint the library cannot read back
         problems.append("list() raised %s: %s" % (type(error).__name__, error))
     checkpoints.reverse()
-    ctx.state({"integrity_problems": problems, "checkpoints": checkpoints})
+    tasks = {}
+    for thread, values in sorted(graph_threads.items()):
+        try:
+            tasks[thread] = graph_runner.thread_status(store.saver, thread, values)
+        except Exception as error:
+            problems.append("get_state(%s) raised %s: %s" % (thread, type(error).__name__, error))
+    ctx.state({"integrity_problems": problems, "checkpoints": checkpoints, "tasks": tasks})
+    store.close()
+
+
+def graph_checkpoint(item, checkpoints, problems, graph_threads):
+    """A checkpoint a graph run wrote (task-runner), as the reader reports it: seq =
+    metadata.step + 2 (graph_runner.py); sha256 = SHA-256 of its `snapshot` value as read back
+    (the bytes task.step reported as the snapshot; "" for the input checkpoint); snapshot_ok =
+    LangGraph read it back into a state: it stores no hash, so that is all its read path says."""
+    thread = item.config["configurable"]["thread_id"]
+    step = item.metadata.get("step")
+    values = item.checkpoint.get("channel_values")
+    if not isinstance(step, int) or step < -1:
+        problems.append("graph checkpoint %s of %s has metadata.step %r" % (
+            item.config["configurable"]["checkpoint_id"], thread, step))
+        return
+    graph_threads.setdefault(thread, values if isinstance(values, dict) else {})
+    checkpoints.append({
+        "task": thread, "seq": graph_runner.seq_of(item.metadata),
+        "sha256": hashlib.sha256(str((values or {}).get("snapshot", "")).encode("utf-8")).hexdigest(),
+        "snapshot_ok": isinstance(values, dict),
+        "verified": False, "type": "manual_checkpoint",
+        "checkpoint_id": item.config["configurable"]["checkpoint_id"],
+        "parent_id": (item.parent_config or {}).get("configurable", {}).get("checkpoint_id"),
+    })
+
+
+def task_runner(ctx):
+    store = Store(ctx.options)
+    graph_runner.task_runner(ctx, store.saver)
     store.close()
 
 
@@ -327,11 +368,11 @@ def bench_backend(options):
 
 WORKER = Worker(
     "langgraph-checkpoint",
-    "checkpoint %s, sqlite %s, postgres %s" % (
-        dist_version("langgraph-checkpoint"), dist_version("langgraph-checkpoint-sqlite"),
+    "langgraph %s, checkpoint %s, sqlite %s, postgres %s" % (
+        dist_version("langgraph"), dist_version("langgraph-checkpoint"), dist_version("langgraph-checkpoint-sqlite"),
         dist_version("langgraph-checkpoint-postgres")),
-    roles={"checkpoint-writer": checkpoint_writer, "reader": reader},
-    ops=["checkpoint.commit"],
+    roles={"checkpoint-writer": checkpoint_writer, "reader": reader, "task-runner": task_runner},
+    ops=["checkpoint.commit", "task.step", "task.finish"],
     bench={"checkpoint.commit": bench_commit, "checkpoint.last": bench_last, "raw.insert_txn": bench_floor},
     floor="raw.insert_txn",
     backend=lambda options: bench_backend(options) if "describe" in options or "op" in options else backend_name(options),
