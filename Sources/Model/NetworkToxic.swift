@@ -10,7 +10,7 @@ public enum NetworkDirection: String, Sendable, Hashable, CaseIterable {
 /// toxics, in user space: this kernel has no netem and CI may have no root).
 public enum Toxic: Sendable, Hashable {
     /// The names a scenario file uses (`toxic:`).
-    public static let names = ["latency", "bandwidth", "partition", "reset", "refuse"]
+    public static let names = ["latency", "bandwidth", "partition", "reset", "refuse", "slicer"]
 
     /// Every chunk waits `millis` plus up to `jitterMillis` more (drawn per chunk), in order.
     case latency(millis: Double, jitterMillis: Double, direction: NetworkDirection)
@@ -25,6 +25,10 @@ public enum Toxic: Sendable, Hashable {
     case reset
     /// New connections are accepted and reset at once while active (the client sees ECONNRESET).
     case refuse
+    /// Every chunk the direction carries is cut into slices of at most `bytes`, each sent
+    /// `delayMillis` after the one before, in order (Toxiproxy's slicer): a protocol parser
+    /// that assumes a message arrives in one read sees it in pieces.
+    case slicer(bytes: Int, delayMillis: Double, direction: NetworkDirection)
 }
 
 /// What a toxic did while it was active: what a scenario records as the fault's effect. A
@@ -32,6 +36,8 @@ public enum Toxic: Sendable, Hashable {
 public struct ToxicEffects: Sendable, Hashable {
     public var bytesDelayed = 0
     public var bytesDropped = 0
+    /// Chunks a slicer cut into more than one slice.
+    public var chunksSliced = 0
     public var connectionsReset = 0
     public var connectionsRefused = 0
     /// Bytes that went through untouched while the toxic was active (one direction of a
@@ -40,14 +46,14 @@ public struct ToxicEffects: Sendable, Hashable {
 
     public init() {}
 
-    public var touchedAnything: Bool { bytesDelayed + bytesDropped + connectionsReset + connectionsRefused > 0 }
+    public var touchedAnything: Bool { bytesDelayed + bytesDropped + connectionsReset + connectionsRefused + chunksSliced > 0 }
 
     /// As a fault's `effect` in the history and report.json.
     public var figures: [String: Double] {
         [
             "bytes_delayed": Double(bytesDelayed), "bytes_dropped": Double(bytesDropped),
             "connections_reset": Double(connectionsReset), "connections_refused": Double(connectionsRefused),
-            "bytes_passed": Double(bytesPassed),
+            "bytes_passed": Double(bytesPassed), "chunks_sliced": Double(chunksSliced),
         ]
     }
 }

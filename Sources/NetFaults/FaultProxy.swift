@@ -5,7 +5,7 @@ import NIOPosix
 
 /// A TCP proxy on 127.0.0.1 in front of one server (host:port), whose connections a toxic can
 /// slow (latency, bandwidth), cut, reset or refuse; one per worker instance, so a fault can hit one worker, a group
-/// or all. It runs on its own event-loop threads inside the process that starts it (the
+/// or all (latency, bandwidth, partition, reset, refuse, slicer). It runs on its own event-loop threads inside the process that starts it (the
 /// runner), so it never outlives that process. One toxic at a time.
 ///
 /// Invariant: every byte read from one side is written to the other exactly once, in order,
@@ -119,6 +119,13 @@ final class Forwarder: ChannelInboundHandler {
         case .delay(let nanos):
             releaseAt = max(releaseAt, .now() + .nanoseconds(nanos))
             schedule(buffer, at: releaseAt, on: context.eventLoop)
+        case .slice(let size, let delay):
+            var rest = buffer
+            while let piece = rest.readSlice(length: min(size, rest.readableBytes)), piece.readableBytes > 0 {
+                releaseAt = max(releaseAt, .now())
+                schedule(piece, at: releaseAt, on: context.eventLoop)
+                releaseAt = releaseAt + .nanoseconds(max(delay, 1))  // distinct deadlines keep the slices in order
+            }
         case .throttle(let rate):
             let wire = Int64(buffer.readableBytes) * 1_000_000_000 / Int64(max(rate, 1))
             releaseAt = max(releaseAt, .now()) + .nanoseconds(wire)

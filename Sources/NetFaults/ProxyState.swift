@@ -11,6 +11,8 @@ final class ProxyState: Sendable {
         case delay(nanos: Int64)
         /// Sent once the link, at this rate, would have carried it after what went before.
         case throttle(bytesPerSecond: Int)
+        /// Sent in slices of at most `bytes`, `delayNanos` apart.
+        case slice(bytes: Int, delayNanos: Int64)
     }
 
     private struct Inner {
@@ -56,6 +58,14 @@ final class ProxyState: Sendable {
             case .bandwidth(let rate, let direction) where direction.covers(way):
                 s.effects.bytesDelayed += bytes
                 return .throttle(bytesPerSecond: rate)
+            case .slicer(let size, let delay, let direction) where direction.covers(way):
+                if bytes > size {
+                    s.effects.chunksSliced += 1
+                    s.effects.bytesDelayed += bytes - min(bytes, size)
+                } else {
+                    s.effects.bytesPassed += bytes
+                }
+                return .slice(bytes: size, delayNanos: Int64(delay * 1_000_000))
             case .partition(let direction) where direction.covers(way):
                 s.effects.bytesDropped += bytes
                 return .drop

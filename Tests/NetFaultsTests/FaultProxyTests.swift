@@ -14,12 +14,15 @@ import Testing
     final class Upstream: Sendable {
         let channel: any Channel
         let received = NIOLockedValueBox(0)
+        /// How many reads the bytes arrived in.
+        let reads = NIOLockedValueBox(0)
 
         init(group: any EventLoopGroup) throws {
             let received = self.received
+            let reads = self.reads
             channel = try ServerBootstrap(group: group)
                 .childChannelInitializer { child in
-                    child.eventLoop.makeCompletedFuture { try child.pipeline.syncOperations.addHandler(Echo(received: received)) }
+                    child.eventLoop.makeCompletedFuture { try child.pipeline.syncOperations.addHandler(Echo(received: received, reads: reads)) }
                 }
                 .bind(host: "127.0.0.1", port: 0).wait()
         }
@@ -30,10 +33,15 @@ import Testing
     final class Echo: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
         let received: NIOLockedValueBox<Int>
-        init(received: NIOLockedValueBox<Int>) { self.received = received }
+        let reads: NIOLockedValueBox<Int>
+        init(received: NIOLockedValueBox<Int>, reads: NIOLockedValueBox<Int>) {
+            self.received = received
+            self.reads = reads
+        }
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = unwrapInboundIn(data)
             received.withLockedValue { $0 += buffer.readableBytes }
+            reads.withLockedValue { $0 += 1 }
             context.writeAndFlush(data, promise: nil)
         }
     }
@@ -128,6 +136,28 @@ import Testing
             let elapsed = DispatchTimeLike.now() - start
             #expect(elapsed >= 390, "4000 bytes there and back at 10000 B/s took \(elapsed) ms")
             #expect(proxy.heal().bytesDelayed == 8_000)
+        }
+    }
+
+    @Test func aSlicerCutsEachChunkIntoDelayedSlicesInOrder() throws {
+        try withProxy { proxy, upstream in
+            let client = try Client(port: proxy.port, timeoutMillis: 2_000)
+            defer { client.close() }
+            // 16 bytes in one send reach the server as 4 slices of 4 bytes, 40 ms apart.
+            proxy.apply(.slicer(bytes: 4, delayMillis: 40, direction: .upstream))
+            let start = DispatchTimeLike.now()
+            client.send("abcdefghijklmnop")
+            #expect(client.receive(16) == "abcdefghijklmnop")
+            let elapsed = DispatchTimeLike.now() - start
+            #expect(elapsed >= 115, "4 slices 40 ms apart arrived within \(elapsed) ms")
+            #expect(upstream.reads.withLockedValue { $0 } >= 4)
+            let effects = proxy.heal()
+            #expect(effects.chunksSliced == 1 && effects.bytesDelayed == 12 && effects.touchedAnything)
+            // Chunks no longer than a slice pass whole: such a slicer touched nothing.
+            proxy.apply(.slicer(bytes: 4, delayMillis: 40, direction: .upstream))
+            client.send("ab")
+            #expect(client.receive(2) == "ab")
+            #expect(!proxy.heal().touchedAnything)
         }
     }
 

@@ -4,7 +4,8 @@ import Yams
 /// The parameters of a `network` fault (docs/scenario-format.md, "Network faults"):
 /// `toxic: latency|bandwidth|partition|reset|refuse`, `direction: both|upstream|downstream`
 /// (latency, bandwidth and partition), `latency: 5ms` and `spread: 2ms` (latency; the trigger's
-/// own `jitter` is another thing), `rate: 64KB` (bandwidth, bytes per second).
+/// own `jitter` is another thing), `rate: 64KB` (bandwidth, bytes per second), `size: 16` and
+/// `delay: 1ms` (slicer: the largest slice, and the wait between slices).
 extension ScenarioParser {
     mutating func network(_ item: Fields, _ field: String) -> FaultOptions? {
         let example = "`toxic: partition` (or latency, reset, refuse)"
@@ -19,8 +20,8 @@ extension ScenarioParser {
         }
         var direction = NetworkDirection.both
         if let node = item["direction"] {
-            guard name == "latency" || name == "bandwidth" || name == "partition" else {
-                report(node, "\(field).direction", "applies to latency, bandwidth and partition only; remove it from this \(name) toxic")
+            guard ["latency", "bandwidth", "partition", "slicer"].contains(name) else {
+                report(node, "\(field).direction", "applies to latency, bandwidth, partition and slicer only; remove it from this \(name) toxic")
                 return nil
             }
             guard let value: NetworkDirection = choice(node, "\(field).direction", noun: "direction") else { return nil }
@@ -32,6 +33,10 @@ extension ScenarioParser {
         }
         if name != "bandwidth", item.has("rate") {
             report(item.keyNode("rate"), "\(field).rate", "applies to the bandwidth toxic only; remove it from this \(name) toxic")
+            return nil
+        }
+        for key in ["size", "delay"] where name != "slicer" && item.has(key) {
+            report(item.keyNode(key), "\(field).\(key)", "applies to the slicer toxic only; remove it from this \(name) toxic")
             return nil
         }
         switch name {
@@ -54,6 +59,22 @@ extension ScenarioParser {
             }
             guard let bytes = byteCount(node, "\(field).rate"), bytes >= 1 else { return nil }
             return .network(.bandwidth(bytesPerSecond: Int(bytes), direction: direction))
+        case "slicer":
+            guard let node = item["size"] else {
+                report(item.node, "\(field).size", "missing; a slicer toxic needs its largest slice in bytes, e.g. `size: 16`")
+                return nil
+            }
+            guard let bytes = byteCount(node, "\(field).size") else { return nil }
+            guard bytes >= 1 else {
+                report(node, "\(field).size", "must be at least 1 byte; found \(bytes)")
+                return nil
+            }
+            var delay = 0.0
+            if let node = item["delay"] {
+                guard let value = duration(node, "\(field).delay") else { return nil }
+                delay = value
+            }
+            return .network(.slicer(bytes: Int(bytes), delayMillis: delay / 1000, direction: direction))
         case "partition": return .network(.partition(direction: direction))
         case "reset": return .network(.reset)
         default: return .network(.refuse)
