@@ -43,7 +43,7 @@ public enum FaultKind: String, Sendable, Hashable, CaseIterable {
             FaultTraits(takesDuration: true, optionKeys: ["offset", "mode", "period", "rate", "clocks"], shimSlot: .clock)
         case .powerLoss: FaultTraits(killsWorker: true, reachesLocalFilesOnly: true, shimSlot: .powerLoss)
         case .corrupt: FaultTraits(killsWorker: true, reachesLocalFilesOnly: true, optionKeys: ["of"])
-        case .network: FaultTraits(takesDuration: true, reachesServerOnly: true, optionKeys: ["toxic", "direction", "latency", "spread", "rate", "size", "delay"])
+        case .network: FaultTraits(takesDuration: true, reachesServerOnly: true, optionKeys: ["toxic", "direction", "latency", "spread", "rate", "size", "interval"])
         case .command: FaultTraits(optionKeys: ["run"])
         }
     }

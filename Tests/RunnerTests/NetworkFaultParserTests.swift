@@ -14,7 +14,7 @@ import Testing
             ("toxic: latency, latency: 5ms, spread: 2ms", .latency(millis: 5, jitterMillis: 2, direction: .both)),
             ("toxic: bandwidth, rate: 64KB, direction: downstream", .bandwidth(bytesPerSecond: 65_536, direction: .downstream)),
             ("toxic: partition, direction: downstream", .partition(direction: .downstream)),
-            ("toxic: slicer, size: 16, delay: 1ms, direction: upstream", .slicer(bytes: 16, delayMillis: 1, direction: .upstream)),
+            ("toxic: slicer, size: 16, interval: 1ms, direction: upstream", .slicer(bytes: 16, delayMillis: 1, direction: .upstream)),
             ("toxic: slicer, size: 8", .slicer(bytes: 8, delayMillis: 0, direction: .both)),
             ("toxic: reset", .reset), ("toxic: refuse", .refuse),
         ]

@@ -5,7 +5,7 @@ import Yams
 /// `toxic: latency|bandwidth|partition|reset|refuse`, `direction: both|upstream|downstream`
 /// (latency, bandwidth and partition), `latency: 5ms` and `spread: 2ms` (latency; the trigger's
 /// own `jitter` is another thing), `rate: 64KB` (bandwidth, bytes per second), `size: 16` and
-/// `delay: 1ms` (slicer: the largest slice, and the wait between slices).
+/// `interval: 1ms` (slicer: the largest slice, and the wait between slices).
 extension ScenarioParser {
     mutating func network(_ item: Fields, _ field: String) -> FaultOptions? {
         let example = "`toxic: partition` (or latency, reset, refuse)"
@@ -35,7 +35,7 @@ extension ScenarioParser {
             report(item.keyNode("rate"), "\(field).rate", "applies to the bandwidth toxic only; remove it from this \(name) toxic")
             return nil
         }
-        for key in ["size", "delay"] where name != "slicer" && item.has(key) {
+        for key in ["size", "interval"] where name != "slicer" && item.has(key) {
             report(item.keyNode(key), "\(field).\(key)", "applies to the slicer toxic only; remove it from this \(name) toxic")
             return nil
         }
@@ -70,8 +70,8 @@ extension ScenarioParser {
                 return nil
             }
             var delay = 0.0
-            if let node = item["delay"] {
-                guard let value = duration(node, "\(field).delay") else { return nil }
+            if let node = item["interval"] {
+                guard let value = duration(node, "\(field).interval") else { return nil }
                 delay = value
             }
             return .network(.slicer(bytes: Int(bytes), delayMillis: delay / 1000, direction: direction))
