@@ -68,6 +68,11 @@ import Testing
         #expect(applied.notInRun == ["gone"])
     }
 
+    @Test func aSyntaxErrorIsReportedAtItsLineAsInScenarioFiles() {
+        let found = problems("- scenario: takeover\n- {scenario: takeover, check: lease-safety\n")
+        #expect(found.first?.field == "yaml" && found.first?.line == 2, "\(found)")
+    }
+
     @Test func aMissingFileIsBadInputNamingThePath() {
         #expect(throws: ScenarioError.self) { try Limitations.apply(file: "/nonexistent/limitations.yaml", to: Self.scenarios) }
         do {

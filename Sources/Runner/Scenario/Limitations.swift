@@ -55,7 +55,7 @@ public enum Limitations {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            throw ScenarioError(problems: [.init(file: path, line: nil, field: "yaml", message: "\(error); fix the YAML syntax (a list of {scenario, check, reason})")])
+            throw ScenarioError(problems: [ScenarioLoader.syntaxProblem(error, file: path)])
         }
         var parser = ScenarioParser(file: path)
         let entries = parser.limitations(root, scenarios: scenarios)

@@ -165,7 +165,7 @@ public enum ScenarioLoader {
     }
 
     /// A YAML syntax error as a problem at the line libyaml reports.
-    private static func syntaxProblem(_ error: any Error, file: String) -> ScenarioError.Problem {
+    static func syntaxProblem(_ error: any Error, file: String) -> ScenarioError.Problem {
         let fix = "fix the YAML syntax (indent with spaces, not tabs; check for a missing ':' or an unclosed quote or bracket)"
         guard let error = error as? YamlError else {
             return .init(file: file, line: nil, field: "yaml", message: "\(error); \(fix)")
